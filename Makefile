@@ -1,0 +1,45 @@
+# 复工态势台 — two commands do all set-up on a fresh machine (python3 only; root apt for the browser test).
+#   make run    serve the console on the sample database (built on first run)
+#   make test   lint and run the whole test suite
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DB ?= data/sample.duckdb
+PORT ?= 8501
+
+.PHONY: run test sample init browser clean-sample
+
+$(BIN)/.run-deps: requirements.txt
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(BIN)/.dev-deps: requirements.txt requirements-dev.txt $(BIN)/.run-deps
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+sample: $(BIN)/.run-deps
+	$(BIN)/python -m pipelines --db data/sample.duckdb sample --if-absent
+
+run: $(BIN)/.run-deps
+	@if [ "$(DB)" = "data/sample.duckdb" ]; then $(MAKE) --no-print-directory sample; \
+	  elif [ ! -f "$(DB)" ]; then echo "数据库 $(DB) 不存在：先运行 make init DB=$(DB)"; exit 2; fi
+	FUGONG_DB=$(DB) $(BIN)/streamlit run streamlit_app.py --server.port $(PORT)
+
+init: $(BIN)/.run-deps
+	$(BIN)/python -m pipelines --db $(DB) init
+
+# Debian chromium + CJK fonts for the end-to-end browser tests (never `playwright install`: it downloads).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then (apt-get update -q && apt-get install -y -q chromium fonts-noto-cjk) >/dev/null 2>&1 \
+	    || echo "warning: could not install chromium; browser tests will be skipped"; \
+	  else echo "warning: not root, chromium not installed; browser tests will be skipped"; fi; }
+
+test: $(BIN)/.dev-deps browser
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+clean-sample:
+	rm -f data/sample.duckdb data/sample.duckdb.wal
+	rm -rf data/sample

@@ -1,0 +1,124 @@
+"""CLI: python -m pipelines {init,sample,ingest,status,rollback}."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+import time
+from pathlib import Path
+
+from .errors import RejectedUpload, UserError
+from .findings import for_display
+from .store import Store, default_db_path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pipelines", description="复工态势台 数据管道")
+    parser.add_argument("--db", type=Path, default=None, help="数据库文件（默认 data/sample.duckdb 或 $FUGONG_DB）")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("init", help="创建空数据库（真实数据用）")
+    p_sample = sub.add_parser("sample", help="生成示例数据并建库")
+    p_sample.add_argument("--if-absent", action="store_true", help="数据库已存在时什么也不做")
+    p_sample.add_argument("--scale", type=float, default=1.0)
+    p_ingest = sub.add_parser("ingest", help="检查并导入表格文件")
+    p_ingest.add_argument("files", nargs="+", type=Path)
+    p_ingest.add_argument("--user", default=getpass.getuser())
+    p_ingest.add_argument("--accept-warnings", action="store_true", help="有警告时也入库")
+    p_ingest.add_argument("--check-only", action="store_true", help="只检查，不入库")
+    sub.add_parser("status", help="列出批次")
+    p_rollback = sub.add_parser("rollback", help="撤销一个批次（不删除任何数据）")
+    p_rollback.add_argument("batch", type=int)
+    p_rollback.add_argument("--user", default=getpass.getuser())
+    args = parser.parse_args(argv)
+    db = args.db or default_db_path()
+    try:
+        return COMMANDS[args.command](args, db)
+    except UserError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+
+
+def _init(args, db: Path) -> int:
+    Store(db).close()
+    print(f"数据库已就绪：{db}")
+    return 0
+
+
+def _sample(args, db: Path) -> int:
+    from .sample import build_database
+
+    if db.exists():
+        if args.if_absent:
+            return 0
+        raise UserError(f"{db} 已存在", "示例库只在新文件中生成：请删除它或用 --db 指定别的文件")
+    started = time.perf_counter()
+    print(f"生成示例数据并导入 {db} …")
+    tmp = db.with_name(db.name + ".building")
+    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    build_database(tmp, workdir=db.parent / "sample", scale=args.scale)
+    tmp.rename(db)  # a half-built sample never passes for a finished one
+    print(f"完成，用时 {time.perf_counter() - started:.1f} 秒")
+    return 0
+
+
+def _ingest(args, db: Path) -> int:
+    from .commit import check_upload, commit_upload
+    from .ingest import read_upload
+
+    store = Store(db)
+    worst = 0
+    for path in args.files:
+        upload = read_upload(path.name, path.read_bytes())
+        result = check_upload(store, upload)
+        print(f"{path.name}: {upload.row_counts()}，错误 {result.errors} 个，警告 {result.warnings} 个")
+        if len(result.findings):
+            print(for_display(result.findings).to_string(index=False, max_rows=200))
+        if result.duplicate_of:
+            print(f"  这个文件已经上传过（批次 {result.duplicate_of}），未重复入库")
+            continue
+        if result.errors:
+            print("  有错误，未入库：请按上表修改后重新导入")
+            worst = 1
+            continue
+        if args.check_only:
+            continue
+        if result.warnings and not args.accept_warnings:
+            print("  有警告，未入库：核对后加 --accept-warnings 再次导入")
+            worst = 1
+            continue
+        try:
+            batch_id = commit_upload(store, upload, args.user, confirm_warnings=True)
+        except RejectedUpload as exc:
+            print(f"  {exc}")
+            worst = 1
+            continue
+        print(f"  已入库：批次 {batch_id}")
+    return worst
+
+
+def _status(args, db: Path) -> int:
+    store = Store(db, read_only=True)
+    frame = store.batches()
+    if frame.empty:
+        print("还没有批次")
+    else:
+        print(frame[["batch_id", "file_name", "uploaded_by", "uploaded_at", "status", "sheets"]]
+              .to_string(index=False))
+    return 0
+
+
+def _rollback(args, db: Path) -> int:
+    from .commit import rollback_batch
+
+    store = Store(db)
+    rollback_batch(store, args.batch, args.user)
+    print(f"批次 {args.batch} 已撤销（数据保留，可追溯）")
+    return 0
+
+
+COMMANDS = {"init": _init, "sample": _sample, "ingest": _ingest, "status": _status, "rollback": _rollback}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""Check and commit an upload as one batch: all of it or none of it, and never the same file twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from .contract import SHEET_BY_KIND
+from .errors import RejectedUpload, StaleState, UserError
+from .findings import has_errors
+from .ingest import Upload
+from .store import Store
+from .validate import validate
+
+# Called inside the commit/rollback transaction with the cursor and the dates the write touched,
+# so that derived tables (grades) change in the same transaction as the data.
+AFTER_WRITE: list[Callable[[duckdb.DuckDBPyConnection, list[dt.date] | None], None]] = []
+
+
+@dataclass
+class CheckResult:
+    findings: pd.DataFrame
+    data_version: int
+    duplicate_of: int | None  # batch id of the same file, already committed
+
+    @property
+    def blocked(self) -> bool:
+        return has_errors(self.findings) or self.duplicate_of is not None
+
+    @property
+    def warnings(self) -> int:
+        return int((self.findings["severity"] == "warning").sum())
+
+    @property
+    def errors(self) -> int:
+        return int((self.findings["severity"] == "error").sum())
+
+
+def check_upload(store: Store, upload: Upload, today: dt.date | None = None) -> CheckResult:
+    """Validate against the current state without writing anything."""
+    cur = store.cursor()
+    try:
+        version = store.data_version(cur)
+        findings = validate(cur, upload, today)
+        duplicate = store.find_batch_by_hash(upload.sha256, cur)
+        return CheckResult(findings, version, duplicate.batch_id if duplicate else None)
+    finally:
+        cur.close()
+
+
+def commit_upload(store: Store, upload: Upload, actor: str, *, confirm_warnings: bool = False,
+                  expected_version: int | None = None, today: dt.date | None = None) -> int:
+    """Store the upload as a new batch and return its id.
+
+    Validation runs again inside the transaction: the state may have changed since the preview.
+    `expected_version`, when given, refuses a commit whose preview was made against older data.
+    """
+    with store.transaction() as cur:
+        if expected_version is not None and store.data_version(cur) != expected_version:
+            raise StaleState("数据在您预览之后已被他人更新", "预览已按最新数据刷新，请重新核对后再提交")
+        duplicate = store.find_batch_by_hash(upload.sha256, cur)
+        if duplicate is not None:
+            raise UserError(f"这个文件已经上传过（批次 {duplicate.batch_id}，{duplicate.file_name}），未重复入库")
+        findings = validate(cur, upload, today)
+        if has_errors(findings):
+            raise RejectedUpload(f"{upload.file_name} 有 {int((findings['severity'] == 'error').sum())} 个错误，"
+                                 "未入库", findings)
+        warnings = int((findings["severity"] == "warning").sum())
+        if warnings and not confirm_warnings:
+            raise UserError(f"{upload.file_name} 有 {warnings} 个警告", "请确认警告后再提交")
+        path, created = store.keep_raw_file(upload.sha256, upload.suffix, upload.content)
+        try:
+            batch_id = _write_batch(store, cur, upload, actor, path.name)
+        except BaseException:
+            if created:
+                path.unlink(missing_ok=True)  # our own copy of a batch that never existed
+            raise
+        return batch_id
+
+
+def _write_batch(store: Store, cur: duckdb.DuckDBPyConnection, upload: Upload, actor: str, stored_as: str) -> int:
+    sheets = {kind: {"rows": s.rows, "sheets": s.source_sheets} for kind, s in upload.sheets.items()}
+    batch_id = cur.execute(
+        "insert into batches (file_name, sha256, stored_as, sheets, uploaded_by) values (?, ?, ?, ?, ?) "
+        "returning batch_id",
+        [upload.file_name, upload.sha256, stored_as, json.dumps(sheets, ensure_ascii=False), actor],
+    ).fetchall()[0][0]
+    touched: set[dt.date] = set()
+    whole = False
+    for kind in upload.sheets:
+        spec = SHEET_BY_KIND[kind]
+        cols = ", ".join(f'"{f.name}"' for f in spec.fields)
+        cur.execute(f"insert into raw_{kind} (batch_id, row_no, sheet, {cols}) "
+                    f"select ?, row_no, sheet, {cols} from stg_{kind}", [batch_id])
+        date_field = {"daily_returns": "report_date", "checks": "check_date"}.get(kind)
+        if date_field:
+            touched.update(d for (d,) in cur.execute(f"select distinct {date_field} from stg_{kind}").fetchall())
+        else:
+            whole = True  # a building or company change can touch every day
+    store.audit(cur, actor, "batch.commit", str(batch_id), None,
+                {"file": upload.file_name, "sha256": upload.sha256, "rows": upload.row_counts()})
+    for hook in AFTER_WRITE:
+        hook(cur, None if whole else sorted(touched))
+    return batch_id
+
+
+def rollback_batch(store: Store, batch_id: int, actor: str) -> None:
+    """Revert a batch (deleting nothing) and update what derives from it in the same transaction."""
+    with store.transaction() as cur:
+        store.revert(cur, batch_id, actor)
+        for hook in AFTER_WRITE:
+            hook(cur, None)

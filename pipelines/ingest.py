@@ -1,0 +1,402 @@
+"""Spreadsheet -> Arrow: find each sheet's kind and header row, map headers, normalise cells.
+
+Every cell is read as text (fastexcel for xlsx, pyarrow for CSV) so that typing happens in one place,
+the staging SQL, where a cell that does not parse becomes a finding instead of a silent null.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import fastexcel
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+
+from .contract import SHEET_BY_KIND, SHEETS, match_header
+from .errors import UserError
+from .findings import Finding, column_letter
+
+HEADER_SCAN_ROWS = 30
+MIN_HEADER_MATCHES = 3
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Refuse what would exhaust the machine before reading it."""
+
+    max_file_bytes: int = 50 * 1024 * 1024
+    max_unzipped_bytes: int = 500 * 1024 * 1024
+    max_zip_ratio: float = 200.0
+    max_rows: int = 1_000_000
+    max_columns: int = 200
+    max_cells: int = 20_000_000
+
+
+DEFAULT_LIMITS = Limits()
+
+
+@dataclass
+class StagedSheet:
+    """One sheet kind of an upload: text cells under store column names, with where each came from."""
+
+    kind: str
+    table: pa.Table  # columns: _sheet, _row, then every field of the spec (null where absent)
+    present: dict[str, set[str]] = field(default_factory=dict)  # source sheet -> fields it had
+    headers: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)  # (sheet, field) -> (header, letter)
+    header_rows: dict[str, int] = field(default_factory=dict)  # source sheet -> Excel row of its header
+
+    @property
+    def rows(self) -> int:
+        return self.table.num_rows
+
+    @property
+    def source_sheets(self) -> list[str]:
+        return list(self.present)
+
+
+@dataclass
+class Upload:
+    file_name: str
+    sha256: str
+    content: bytes
+    sheets: dict[str, StagedSheet]
+    findings: list[Finding]
+
+    @property
+    def suffix(self) -> str:
+        return Path(self.file_name).suffix.lower()
+
+    def row_counts(self) -> dict[str, int]:
+        return {kind: s.rows for kind, s in self.sheets.items()}
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+def read_upload(file_name: str, content: bytes, limits: Limits = DEFAULT_LIMITS) -> Upload:
+    """Parse one uploaded file. Raises UserError for a file that cannot be read at all."""
+    if len(content) > limits.max_file_bytes:
+        raise UserError(
+            f"文件 {file_name} 有 {len(content) / 1e6:.1f} MB，超过上限 {limits.max_file_bytes / 1e6:.0f} MB",
+            "请按日期拆分成几个文件上传",
+        )
+    suffix = Path(file_name).suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        grids = _read_xlsx(file_name, content, limits)
+    elif suffix in (".csv", ".txt"):
+        grids = [_read_csv(file_name, content)]
+    elif suffix == ".xls":
+        raise UserError(f"{file_name} 是旧版 Excel（.xls）文件", "请在 Excel 或 WPS 中“另存为”.xlsx 后上传")
+    else:
+        raise UserError(f"不支持的文件类型：{file_name}", "请上传 .xlsx 或 .csv 文件")
+    findings: list[Finding] = []
+    parts: dict[str, list[_Part]] = {}
+    for grid in grids:
+        _check_size(grid, limits)
+        part = _recognise(grid, findings)
+        if part is not None:
+            parts.setdefault(part.kind, []).append(part)
+    sheets = {kind: _combine(kind, kind_parts) for kind, kind_parts in parts.items()}
+    if not sheets and not findings:
+        findings.append(Finding(grids[0].name if grids else file_name, None, None, None, "no_sheet",
+                                "文件中没有找到可识别的数据表：请使用模板中的表头", "error"))
+    return Upload(file_name, hashlib.sha256(content).hexdigest(), content, sheets, findings)
+
+
+@dataclass
+class _Grid:
+    """A sheet as read: text columns, plus where its first cell sits in Excel."""
+
+    name: str
+    columns: list[pa.Array]
+    first_row: int  # Excel row number of columns[*][0]
+    first_col: int  # 0-based Excel column of columns[0]
+    hidden: bool = False
+
+    @property
+    def height(self) -> int:
+        return len(self.columns[0]) if self.columns else 0
+
+
+def _check_size(grid: _Grid, limits: Limits) -> None:
+    width, height = len(grid.columns), grid.height
+    if height > limits.max_rows or width > limits.max_columns or width * height > limits.max_cells:
+        raise UserError(
+            f"工作表“{grid.name}”有 {height} 行 × {width} 列，超过上限（{limits.max_rows} 行、{limits.max_columns} 列）",
+            "请删去多余的行列或拆分文件",
+        )
+
+
+def _read_xlsx(file_name: str, content: bytes, limits: Limits) -> list[_Grid]:
+    origins = _xlsx_origins(file_name, content, limits)
+    try:
+        reader = fastexcel.read_excel(content)
+    except Exception as exc:  # fastexcel raises several types for corrupt files
+        raise UserError(f"无法读取 {file_name}：文件损坏或不是 Excel 文件（{type(exc).__name__}）",
+                        "请在 Excel 中打开并重新保存为 .xlsx") from None
+    grids = []
+    for index, name in enumerate(reader.sheet_names):
+        try:
+            sheet = reader.load_sheet(index, header_row=None, dtypes="string")
+            batch = sheet.to_arrow()
+        except Exception as exc:
+            raise UserError(f"无法读取工作表“{name}”（{type(exc).__name__}）", "请检查该表是否损坏") from None
+        if batch.num_columns == 0 or batch.num_rows == 0:
+            continue
+        first_row, first_col = origins.get(index, (1, 0))
+        grids.append(_Grid(name, list(batch.columns), first_row, first_col, sheet.visible != "visible"))
+    return grids
+
+
+_CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*?(/>|>)')
+
+
+def _xlsx_origins(file_name: str, content: bytes, limits: Limits) -> dict[int, tuple[int, int]]:
+    """Check the zip container and find where each sheet's data starts.
+
+    fastexcel returns a sheet from its first non-empty cell, so a sheet whose data begins at C3
+    would report row 3 as row 1. The first cell with a value in the sheet XML tells the offset.
+    """
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+    except zipfile.BadZipFile:
+        raise UserError(f"无法读取 {file_name}：不是有效的 .xlsx 文件", "请在 Excel 中打开并重新保存为 .xlsx") from None
+    total = sum(info.file_size for info in archive.infolist())
+    packed = max(1, sum(info.compress_size for info in archive.infolist()))
+    if total > limits.max_unzipped_bytes or total / packed > limits.max_zip_ratio:
+        raise UserError(
+            f"{file_name} 解压后有 {total / 1e6:.0f} MB（压缩比 {total / packed:.0f}），超过上限，已拒绝",
+            "这不像正常的表格文件；请重新从 Excel 导出",
+        )
+    names = archive.namelist()
+    try:
+        workbook = archive.read("xl/workbook.xml")
+        rels = archive.read("xl/_rels/workbook.xml.rels")
+    except KeyError:
+        return {}
+    targets = dict(re.findall(rb'Id="([^"]+)"[^>]*?Target="([^"]+)"', rels))
+    targets.update({k: v for v, k in re.findall(rb'Target="([^"]+)"[^>]*?Id="([^"]+)"', rels)})
+    origins: dict[int, tuple[int, int]] = {}
+    for index, rid in enumerate(re.findall(rb'<sheet [^>]*?r:id="([^"]+)"', workbook)):
+        target = targets.get(rid, b"").decode()
+        path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        if path not in names:
+            continue
+        origins[index] = _first_cell(archive, path)
+    return origins
+
+
+def _first_cell(archive: zipfile.ZipFile, path: str) -> tuple[int, int]:
+    first_row, first_col, seen = None, None, 0
+    with archive.open(path) as stream:
+        chunk = stream.read(1 << 20)
+    for match in _CELL_REF.finditer(chunk):
+        if match.group(3) == b"/>":
+            continue  # an empty, styled cell: calamine skips it too
+        start = match.end()
+        if b"<v" not in chunk[start:start + 200] and b"<is" not in chunk[start:start + 200]:
+            continue
+        col = _letters_to_index(match.group(1).decode())
+        row = int(match.group(2))
+        first_row = row if first_row is None else min(first_row, row)
+        first_col = col if first_col is None else min(first_col, col)
+        seen += 1
+        if seen > 400:
+            break
+    return (first_row or 1, first_col or 0)
+
+
+def _letters_to_index(letters: str) -> int:
+    index = 0
+    for ch in letters:
+        index = index * 26 + (ord(ch) - 64)
+    return index - 1
+
+
+def _read_csv(file_name: str, content: bytes) -> _Grid:
+    encoding, body = _detect_encoding(file_name, content)
+    try:
+        table = pa_csv.read_csv(
+            io.BytesIO(body),
+            read_options=pa_csv.ReadOptions(encoding=encoding, autogenerate_column_names=True),
+            parse_options=pa_csv.ParseOptions(newlines_in_values=True),
+            convert_options=pa_csv.ConvertOptions(
+                column_types={f"f{i}": pa.string() for i in range(DEFAULT_LIMITS.max_columns + 1)},
+                strings_can_be_null=True,
+            ),
+        )
+        columns = [c.combine_chunks() for c in table.columns]
+    except pa.ArrowInvalid:
+        # Ragged rows (a title row with one cell): fall back to the csv module and pad.
+        text = body.decode(encoding)
+        records = list(csv.reader(io.StringIO(text)))
+        width = max((len(r) for r in records), default=0)
+        columns = [pa.array([r[i] if i < len(r) and r[i] != "" else None for r in records], pa.string())
+                   for i in range(width)]
+    return _Grid(Path(file_name).stem, columns, 1, 0)
+
+
+def _detect_encoding(file_name: str, content: bytes) -> tuple[str, bytes]:
+    """UTF-8 (with or without BOM, as WPS writes) or GB18030 (a superset of GBK, as Chinese Excel writes)."""
+    if content.startswith(b"\xef\xbb\xbf"):
+        return "utf-8", content[3:]
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16", content
+    try:
+        content.decode("utf-8")
+        return "utf-8", content
+    except UnicodeDecodeError:
+        pass
+    try:
+        content.decode("gb18030")
+        return "gb18030", content
+    except UnicodeDecodeError:
+        raise UserError(f"无法识别 {file_name} 的文字编码", "请在 Excel 中另存为“CSV UTF-8”或 .xlsx") from None
+
+
+# -- recognising ------------------------------------------------------------------------------
+
+@dataclass
+class _Part:
+    kind: str
+    sheet: str
+    header_row: int
+    mapping: dict[int, str]  # grid column -> field
+    headers: dict[str, tuple[str, str]]  # field -> (header text, column letter)
+    table: pa.Table
+
+
+_UNIT_CELL = re.compile(r"^([(（\[【].*[)）\]】]|单位.*|unit.*)$", re.IGNORECASE)
+_TOTAL_CELL = {"合计", "总计", "小计", "total"}
+
+
+def _recognise(grid: _Grid, findings: list[Finding]) -> _Part | None:
+    head = [[_cell_text(col, r) for col in grid.columns] for r in range(min(HEADER_SCAN_ROWS, grid.height))]
+    best: tuple[int, float, int, str] | None = None  # (matches, share, -row, kind)
+    for r, _cells in enumerate(head):
+        filled = _header_cells(head, r)
+        for spec in SHEETS:
+            matched = {match_header(spec.kind, c) for c in filled} - {None}
+            if len(matched) < MIN_HEADER_MATCHES:
+                continue
+            candidate = (len(matched), len(matched) / len(spec.fields), -r, spec.kind)
+            if best is None or candidate[:3] > best[:3]:
+                best = candidate
+    if best is None:
+        if any(any(c for c in row) for row in head):
+            findings.append(Finding(grid.name, None, None, None, "unknown_sheet",
+                                    f"工作表“{grid.name}”的表头不属于任何一种数据表，已忽略：请使用模板中的表头",
+                                    "warning"))
+        return None
+    header_index, kind = -best[2], best[3]
+    spec = SHEET_BY_KIND[kind]
+    header_row = grid.first_row + header_index
+    if grid.hidden:
+        findings.append(Finding(grid.name, None, None, None, "hidden_sheet",
+                                f"工作表“{grid.name}”是隐藏的，但其中的数据也会被读取：如不需要请删除该表", "warning"))
+    mapping: dict[int, str] = {}
+    headers: dict[str, tuple[str, str]] = {}
+    for col_index, text in enumerate(_header_cells(head, header_index)):
+        letter = column_letter(grid.first_col + col_index)
+        name = match_header(kind, text)
+        if name is None:
+            if text:
+                findings.append(Finding(grid.name, header_row, text, None, "unknown_column",
+                                        f"列“{text}”（{letter}列）不在{spec.label}的字段中，已忽略", "warning"))
+            continue
+        if name in headers:
+            findings.append(Finding(grid.name, header_row, text, None, "duplicate_column",
+                                    f"列“{text}”（{letter}列）与“{headers[name][0]}”（{headers[name][1]}列）"
+                                    f"是同一字段，只读取了前一列：请删除重复的列", "error"))
+            continue
+        mapping[col_index] = name
+        headers[name] = (text, letter)
+    for f in spec.required:
+        if f.name not in headers:
+            findings.append(Finding(grid.name, header_row, f.label, None, "missing_column",
+                                    f"{spec.label}缺少必填列“{f.label}”：请在第{header_row}行表头中加上这一列",
+                                    "error"))
+    table = _data_table(grid, header_index + 1, mapping, spec, findings)
+    return _Part(kind, grid.name, header_row, mapping, headers, table)
+
+
+def _header_cells(head: list[list[str | None]], r: int) -> list[str]:
+    """Header texts of row r; an empty cell takes the cell above (a header merged over two rows)."""
+    row = head[r]
+    out = []
+    for c, text in enumerate(row):
+        if not text and r > 0:
+            text = head[r - 1][c]
+        out.append(text or "")
+    return out
+
+
+def _cell_text(column: pa.Array, r: int) -> str | None:
+    value = column[r].as_py()
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _normalise(column: pa.Array) -> pa.Array:
+    """NFKC folds full-width digits, letters and spaces; trim; empty becomes null."""
+    text = pc.utf8_trim_whitespace(pc.utf8_normalize(column.cast(pa.string()), "NFKC"))
+    return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+
+
+def _data_table(grid: _Grid, start: int, mapping: dict[int, str], spec, findings: list[Finding]) -> pa.Table:
+    n = grid.height - start
+    rows = pa.array(range(grid.first_row + start, grid.first_row + grid.height), pa.int32())
+    by_field = {name: _normalise(grid.columns[i].slice(start)) for i, name in mapping.items()}
+    empty = pa.nulls(n, pa.string())
+    table = pa.table({
+        "_sheet": pa.array([grid.name] * n, pa.string()) if n else pa.array([], pa.string()),
+        "_row": rows,
+        **{f.name: by_field.get(f.name, empty) for f in spec.fields},
+    })
+    if n == 0:
+        return table
+    # Drop blank rows (trailing or in between), unit rows right under the header, and total rows.
+    mapped = [table.column(name) for name in by_field]
+    keep = pc.invert(_all_null(mapped)) if mapped else pa.array([False] * n)
+    keep_list: list[bool] | None = None
+    for i in range(min(3, n)):  # unit rows sit right below the header
+        cells = [v for v in (table.column(name)[i].as_py() for name in by_field) if v]
+        if cells and all(_UNIT_CELL.match(v) for v in cells):
+            keep_list = keep_list or keep.to_pylist()
+            keep_list[i] = False
+    if keep_list is not None:
+        keep = pa.array(keep_list)
+    # A 合计 row at the bottom: its leading cells say so.
+    is_total = pa.array([False] * n)
+    for col in grid.columns[:3]:
+        folded = pc.utf8_lower(pc.replace_substring_regex(_normalise(col.slice(start)), r"\s+", ""))
+        is_total = pc.or_(is_total, pc.fill_null(pc.is_in(folded, pa.array(sorted(_TOTAL_CELL))), False))
+    is_total = pc.and_(is_total, keep)
+    for i in pc.indices_nonzero(is_total).to_pylist():
+        row = grid.first_row + start + i
+        findings.append(Finding(grid.name, row, None, None, "total_row",
+                                f"第{row}行是合计行，已跳过（合计由系统计算）", "warning"))
+    return table.filter(pc.and_(keep, pc.invert(is_total)))
+
+
+def _all_null(columns: list[pa.ChunkedArray]) -> pa.Array:
+    result = pc.is_null(columns[0])
+    for col in columns[1:]:
+        result = pc.and_(result, pc.is_null(col))
+    return result
+
+
+def _combine(kind: str, parts: list[_Part]) -> StagedSheet:
+    table = pa.concat_tables([p.table for p in parts]) if len(parts) > 1 else parts[0].table
+    staged = StagedSheet(kind, table)
+    for p in parts:
+        staged.present[p.sheet] = set(p.headers)
+        staged.header_rows[p.sheet] = p.header_row
+        for name, header in p.headers.items():
+            staged.headers[(p.sheet, name)] = header
+    return staged

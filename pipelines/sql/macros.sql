@@ -1,0 +1,30 @@
+-- Cell parsers shared by the staging views. Cells arrive as NFKC-folded, trimmed text (or null).
+create or replace macro to_num(s) as try_cast(replace(s, ',', '') as double);
+
+-- A whole number, also when Excel stored it as text or as 12.0; null when it is not one.
+create or replace macro to_int(s) as
+    case when to_num(s) = floor(to_num(s)) and abs(to_num(s)) < 2e9 then cast(to_num(s) as integer) end;
+
+-- Dates as analysts type them (2020/2/17, 2020-02-17, 2020年2月17日, 20200217, 2020.2.17)
+-- or as Excel serial numbers (43878 = 2020-02-17).
+create or replace macro to_date(s) as coalesce(
+    cast(try_strptime(s, ['%Y-%m-%d', '%Y/%m/%d', '%Y年%m月%d日', '%Y%m%d', '%Y.%m.%d',
+                          '%Y-%m-%d %H:%M:%S', '%Y/%m/%d %H:%M:%S']) as date),
+    case when regexp_full_match(s, '[1-9][0-9]{4}(\.0+)?') and to_num(s) between 20000 and 80000
+         then date '1899-12-30' + cast(to_num(s) as integer) end
+);
+
+-- 是/否 with the usual variants.
+create or replace macro to_yes_no(s) as
+    case when s in ('是', 'Y', 'y', 'yes', 'Yes', 'YES', '1', '√', 'TRUE', 'true') then '是'
+         when s in ('否', 'N', 'n', 'no', 'No', 'NO', '0', '×', 'FALSE', 'false') then '否' end;
+
+-- GB 32100-2015 check character of a 统一社会信用代码.
+create or replace macro credit_code_ok(c) as
+    length(c) = 18
+    and regexp_full_match(c, '[0-9A-HJ-NPQRTUWXY]{18}')
+    and substr('0123456789ABCDEFGHJKLMNPQRTUWXY',
+               cast((31 - list_sum(list_transform(range(1, 18), lambda i:
+                    (instr('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(c, i, 1)) - 1)
+                    * [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28][i])) % 31) % 31 + 1 as bigint), 1)
+        = substr(c, 18, 1);

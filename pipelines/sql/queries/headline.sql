@@ -1,0 +1,42 @@
+-- headline: the overview's figures for $as_of and the day before, for one street or all ($street null).
+with scope_buildings as (
+    select * from buildings where $street is null or street = $street
+),
+scope_companies as (
+    select c.* from companies c semi join scope_buildings b on b.building_id = c.building_id
+),
+days as (
+    select unnest([cast($as_of as date), cast($as_of as date) - 1]) as day
+),
+returns as (
+    select
+        r.report_date as day,
+        count(*) filter (where r.on_site > 0) as companies_back,
+        sum(r.on_site) as on_site,
+        sum(r.home_observation) as home_observation,
+        sum(r.fever) as fever
+    from daily_returns r
+    semi join scope_companies c on c.credit_code = r.credit_code
+    where r.report_date in (select day from days)
+    group by 1
+),
+final as (
+    select
+        d.day,
+        (select count(*) from scope_buildings) as buildings,
+        (select count(*) from scope_companies) as companies,
+        (select sum(employees) from scope_companies) as staff,
+        coalesce(r.companies_back, 0) as companies_back,
+        coalesce(r.on_site, 0) as on_site,
+        coalesce(r.home_observation, 0) as home_observation,
+        coalesce(r.fever, 0) as fever,
+        r.day is not null as reported
+    from days d
+    left join returns r using (day)
+)
+select
+    *,
+    companies_back / nullif(companies, 0) as company_rate,
+    on_site / nullif(staff, 0) as staff_rate
+from final
+order by day desc

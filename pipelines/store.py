@@ -1,0 +1,232 @@
+"""The DuckDB store: one read-write connection per process, a cursor per script run or thread.
+
+Schema changes are numbered .sql files in sql/migrations; current-state views are rebuilt on open.
+Nothing here deletes data: a rollback marks a batch reverted and the views stop seeing it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from .contract import SHEETS, SheetSpec
+from .errors import StoreLocked, UserError
+
+SQL_DIR = Path(__file__).parent / "sql"
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = ROOT / "data" / "sample.duckdb"
+
+
+def default_db_path() -> Path:
+    return Path(os.environ.get("FUGONG_DB", DEFAULT_DB))
+
+
+def read_sql(relative: str) -> str:
+    return (SQL_DIR / relative).read_text(encoding="utf-8")
+
+
+def current_view_sql(spec: SheetSpec) -> str:
+    """The current state of one sheet kind: for each key, the row of the latest committed batch.
+
+    Generated from the contract so that a new sheet kind needs no hand-written copy of this view.
+    Identifiers come from the contract (code), never from uploads.
+    """
+    key = ", ".join(spec.key)
+    return f"""
+create or replace view {spec.kind} as
+with live as (
+    select * from raw_{spec.kind}
+    where batch_id in (select batch_id from batches where status = 'committed')
+),
+final as (
+    select * exclude (row_no, sheet) from live
+    qualify row_number() over (partition by {key} order by batch_id desc, row_no desc) = 1
+)
+select * from final
+"""
+
+
+@dataclass(frozen=True)
+class Batch:
+    batch_id: int
+    file_name: str
+    sha256: str
+    status: str
+
+
+class Store:
+    """A DuckDB file opened once per process."""
+
+    def __init__(self, path: Path | str, read_only: bool = False) -> None:
+        self.path = Path(path)
+        self.read_only = read_only
+        self.raw_dir = self.path.parent / "raw"
+        self.write_lock = threading.Lock()  # commits and rollbacks of one process run one at a time
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        elif not self.path.exists():
+            raise UserError(f"数据库文件不存在：{self.path}", "请先运行 python -m pipelines init 或 make run")
+        try:
+            self.con = duckdb.connect(
+                str(self.path),
+                read_only=read_only,
+                config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
+            )
+        except duckdb.IOException as exc:
+            raise _locked_error(self.path, exc) from None
+        if not read_only:
+            self.migrate()
+
+    # -- connections -------------------------------------------------------------------------
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor for one script run or thread: the shared connection refuses concurrent calls."""
+        return self.con.cursor()
+
+    def close(self) -> None:
+        self.con.close()
+
+    # -- schema ------------------------------------------------------------------------------
+    def migrate(self) -> None:
+        cur = self.cursor()
+        cur.execute("create table if not exists schema_migrations (version integer primary key, name varchar, "
+                    "applied_at timestamptz default current_timestamp)")
+        applied = {v for (v,) in cur.execute("select version from schema_migrations").fetchall()}
+        for path in sorted((SQL_DIR / "migrations").glob("*.sql")):
+            version = int(path.name.split("_", 1)[0])
+            if version in applied:
+                continue
+            cur.execute("begin")
+            cur.execute(path.read_text(encoding="utf-8"))
+            cur.execute("insert into schema_migrations (version, name) values (?, ?)", [version, path.stem])
+            cur.execute("commit")
+        cur.execute(read_sql("macros.sql"))
+        for spec in SHEETS:
+            cur.execute(current_view_sql(spec))
+        for path in sorted((SQL_DIR / "views").glob("*.sql")):
+            cur.execute(path.read_text(encoding="utf-8"))
+        cur.close()
+
+    # -- reads -------------------------------------------------------------------------------
+    def data_version(self, cur: duckdb.DuckDBPyConnection | None = None) -> int:
+        """Grows with every write (every write is audited): the cache key for query results."""
+        cur = cur or self.cursor()
+        return int(cur.execute("select coalesce(max(audit_id), 0) from audit").fetchall()[0][0])
+
+    def meta(self, key: str, cur: duckdb.DuckDBPyConnection | None = None) -> str | None:
+        cur = cur or self.cursor()
+        rows = cur.execute("select value from meta where key = ?", [key]).fetchall()
+        return rows[0][0] if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        cur = self.cursor()
+        cur.execute("insert or replace into meta values (?, ?)", [key, value])
+
+    def is_sample(self) -> bool:
+        return self.meta("sample") == "1"
+
+    def find_batch_by_hash(self, sha256: str, cur: duckdb.DuckDBPyConnection | None = None) -> Batch | None:
+        cur = cur or self.cursor()
+        rows = cur.execute(
+            "select batch_id, file_name, sha256, status from batches where sha256 = ? and status = 'committed'",
+            [sha256],
+        ).fetchall()
+        return Batch(*rows[0]) if rows else None
+
+    def batches(self, cur: duckdb.DuckDBPyConnection | None = None) -> Any:
+        cur = cur or self.cursor()
+        return cur.execute(read_sql("queries/batches.sql")).df()
+
+    # -- writes ------------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One write at a time per process, all or nothing."""
+        if self.read_only:
+            raise UserError("数据库以只读方式打开，不能写入")
+        with self.write_lock:
+            cur = self.cursor()
+            cur.execute("begin transaction")
+            try:
+                yield cur
+                cur.execute("commit")
+            except BaseException:
+                cur.execute("rollback")
+                raise
+            finally:
+                cur.close()
+
+    @staticmethod
+    def audit(cur: duckdb.DuckDBPyConnection, actor: str, action: str, target: str | None,
+              before: object = None, after: object = None) -> None:
+        cur.execute(
+            "insert into audit (actor, action, target, before, after) values (?, ?, ?, ?, ?)",
+            [actor, action, target, _json(before), _json(after)],
+        )
+
+    def revert(self, cur: duckdb.DuckDBPyConnection, batch_id: int, actor: str) -> None:
+        """Mark a batch reverted inside the caller's transaction. Its rows stay in raw_*;
+        the current views stop seeing them. See commit.rollback_batch."""
+        rows = cur.execute("select status, file_name from batches where batch_id = ?", [batch_id]).fetchall()
+        if not rows:
+            raise UserError(f"批次 {batch_id} 不存在", "用 python -m pipelines status 查看批次列表")
+        status, file_name = rows[0]
+        if status == "reverted":
+            raise UserError(f"批次 {batch_id}（{file_name}）已经撤销过")
+        cur.execute(
+            "update batches set status = 'reverted', reverted_by = ?, reverted_at = current_timestamp "
+            "where batch_id = ?",
+            [actor, batch_id],
+        )
+        self.audit(cur, actor, "batch.rollback", str(batch_id), {"status": status, "file": file_name},
+                   {"status": "reverted"})
+
+    def keep_raw_file(self, sha256: str, suffix: str, content: bytes) -> tuple[Path, bool]:
+        """Keep the uploaded file byte for byte, named by its hash (never by the user's file name)."""
+        self.raw_dir.mkdir(parents=True, exist_ok=True)
+        safe_suffix = suffix.lower() if re.fullmatch(r"\.[a-z0-9]{1,5}", suffix.lower()) else ".bin"
+        path = self.raw_dir / f"{sha256}{safe_suffix}"
+        if path.exists():
+            return path, False
+        tmp = path.with_suffix(path.suffix + ".part")
+        tmp.write_bytes(content)
+        os.replace(tmp, path)
+        return path, True
+
+
+def _json(value: object) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _locked_error(path: Path, exc: Exception) -> UserError:
+    text = str(exc)
+    if "lock" not in text.lower():
+        return UserError(f"无法打开数据库 {path}：{text}")
+    pid = re.search(r"PID (\d+)", text)
+    holder = f"（进程 {pid.group(1)}）" if pid else ""
+    return StoreLocked(
+        f"数据库 {path.name} 正被另一个程序占用{holder}，通常是正在运行的控制台",
+        "请在控制台的“数据上传”页操作，或先停止控制台（Ctrl+C）后再运行命令",
+    )
+
+
+_STORES: dict[str, Store] = {}
+_STORES_LOCK = threading.Lock()
+
+
+def open_store(path: Path | str | None = None, read_only: bool = False) -> Store:
+    """The process's store for this file, opened once."""
+    resolved = str(Path(path or default_db_path()).resolve())
+    with _STORES_LOCK:
+        store = _STORES.get(resolved)
+        if store is None:
+            store = Store(resolved, read_only=read_only)
+            _STORES[resolved] = store
+        return store

@@ -1,0 +1,11 @@
+"""复工态势台: entry point. Navigation over pages/; the store is opened once per process."""
+
+import streamlit as st
+
+st.set_page_config(page_title="复工态势台", page_icon="🏢", layout="wide")
+
+PAGES = [
+    st.Page("pages/overview.py", title="态势总览", icon="📊", default=True),
+]
+
+st.navigation(PAGES).run()

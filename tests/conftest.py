@@ -1,0 +1,35 @@
+"""Fixtures that build real DuckDB files through the real pipeline."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pipelines import sample  # noqa: E402
+from pipelines.store import Store  # noqa: E402
+
+SMALL_PERIOD = [dt.date(2020, 2, 10) + dt.timedelta(d) for d in range(10)]
+
+
+@pytest.fixture(scope="session")
+def sample_db(tmp_path_factory) -> Path:
+    """The small sample database (scale 0.05, 10 days), built by uploading the sample files."""
+    path = tmp_path_factory.mktemp("sample") / "sample.duckdb"
+    sample.build_database(path, scale=0.05, period=SMALL_PERIOD, log=lambda *_: None)
+    os.environ["FUGONG_DB"] = str(path)
+    return path
+
+
+@pytest.fixture
+def store(tmp_path) -> Store:
+    """An empty real store in a fresh file."""
+    s = Store(tmp_path / "test.duckdb")
+    yield s
+    s.close()

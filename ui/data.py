@@ -1,0 +1,67 @@
+"""The process's store and cached query results, keyed by the data version.
+
+Every write is audited, so the audit's max id is a version that changes exactly when data does:
+one commit invalidates each cached result once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+import duckdb
+import streamlit as st
+
+from pipelines import metrics
+from pipelines.store import Store, default_db_path, open_store
+
+T = TypeVar("T")
+
+
+@st.cache_resource(show_spinner=False)
+def _store(path: str) -> Store:
+    return open_store(path)
+
+
+def store() -> Store:
+    return _store(str(default_db_path()))
+
+
+@contextmanager
+def cursor() -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor for this script run: the shared connection refuses concurrent calls."""
+    cur = store().cursor()
+    try:
+        yield cur
+    finally:
+        cur.close()
+
+
+def data_version() -> int:
+    with cursor() as cur:
+        return store().data_version(cur)
+
+
+def _run(fn: Callable[..., T], *args: object) -> T:
+    with cursor() as cur:
+        return fn(cur, *args)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def cached(_fn: Callable[..., T], fn_name: str, version: int, *args: object) -> T:
+    """Result of pipelines function fn(cur, *args) for this data version."""
+    return _run(_fn, *args)
+
+
+def query(fn: Callable[..., T], *args: object) -> T:
+    return cached(fn, f"{fn.__module__}.{fn.__qualname__}", data_version(), *args)
+
+
+def latest_day() -> dt.date | None:
+    return query(metrics.latest_day)
+
+
+def streets() -> list[str]:
+    return query(metrics.streets)
