@@ -14,3 +14,10 @@ PERIOD_START = dt.date.fromisoformat(os.environ.get("FUGONG_PERIOD_START", "2020
 def today() -> dt.date:
     """The machine's today in Shanghai: what "in the future" means for validation."""
     return dt.datetime.now(TZ).date()
+
+
+def map_style_url() -> str | None:
+    """A tile basemap (MapLibre/Mapbox style JSON URL) reachable on this network, or None: the map then
+    draws on a blank local style and asks nothing from outside the app. Set FUGONG_MAP_STYLE to enable."""
+    value = os.environ.get("FUGONG_MAP_STYLE", "").strip()
+    return value or None

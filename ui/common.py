@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import TypeVar
+from urllib.parse import quote
 
+import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
 
+from pipelines import export, risk
 from pipelines.errors import UserError
 
 from . import data
@@ -68,3 +73,65 @@ def delta_pct(today: float | None, before: float | None) -> str | None:
 
 def delta_int(today: int, before: int) -> str:
     return f"{today - before:+,}"
+
+
+# -- shared parts of the situation pages -----------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def md(text: object) -> str:
+    """Text from uploads (names, contents) made safe for st.markdown: no markup, links or images."""
+    return _MD_SPECIAL.sub(r"\\\1", "" if text is None else str(text))
+
+
+def short_date(day: dt.date | None) -> str:
+    return "—" if day is None else f"{day.month}月{day.day}日"
+
+
+def day_picker(as_of: dt.date, key: str = "day", label: str = "日期") -> dt.date:
+    """The as-of date (default: the latest in the data), never after it."""
+    first = data.first_day() or as_of
+    return st.date_input(label, value=as_of, min_value=first, max_value=as_of, format="YYYY/MM/DD", key=key)
+
+
+GRADE_BADGE = {"高": "red", "中": "orange", "低": "green"}
+
+
+def grade_badge(grade: object) -> str:
+    """A grade as a coloured markdown badge with its shape and label: :red-badge[▲ 高风险]."""
+    colour = GRADE_BADGE.get(grade, "gray") if isinstance(grade, str) else "gray"
+    return f":{colour}-badge[{risk.shown(grade)}]"
+
+
+def downloads(frame: pd.DataFrame, name: str, key: str) -> None:
+    """The data behind a chart or table as xlsx and UTF-8-BOM CSV (formula-like cells neutralised)."""
+    left, right, _ = st.columns([1, 1, 4])
+    left.download_button("下载 Excel", export.to_xlsx_bytes(frame, name[:31]), file_name=f"{name}.xlsx",
+                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                         key=f"{key}-xlsx", icon=":material/download:", on_click="ignore")
+    right.download_button("下载 CSV", export.to_csv_bytes(frame), file_name=f"{name}.csv", mime="text/csv",
+                          key=f"{key}-csv", icon=":material/download:", on_click="ignore")
+
+
+def actor() -> str:
+    """Who is acting, for the audit. TODO(merge auth): the logged-in user once login lands."""
+    return str(st.session_state.get("user") or "控制台用户")
+
+
+def building_label(frame: pd.DataFrame) -> dict[str, str]:
+    return {b: f"{n}（{b}）" for b, n in zip(frame["building_id"], frame["building_name"], strict=True)}
+
+
+BUILDING_PAGE = "pages/building.py"
+
+
+def building_link(building_id: str, label: str, key: str | None = None) -> None:
+    """A link that opens the building's detail page (楼宇详情?building=ID).
+
+    Under st.navigation it is a page link; a page run on its own (tests) gets a plain URL instead.
+    """
+    try:
+        st.page_link(BUILDING_PAGE, label=label, icon=":material/apartment:", query_params={"building": building_id})
+    except StreamlitPageNotFoundError:
+        st.markdown(f"[{md(label)}](/building?building={quote(building_id)})")
