@@ -12,7 +12,7 @@ from ui.common import (building_label, cn_date, day_picker, delta_int, delta_pct
                        md, page_header, pct, short_date, street_filter)
 
 
-def pick_building() -> str | None:
+def pick_building():
     """The building from ?building=…, else the one chosen here; the choice is written back to the URL."""
     wanted = st.query_params.get("building")
     everything = data.query(buildings.building_list, None)
@@ -21,7 +21,7 @@ def pick_building() -> str | None:
     if wanted in set(everything["building_id"]) and st.session_state.get("building-pick") != wanted:
         st.session_state["building-pick"] = wanted  # a link from the map or a list
         st.session_state["building-street"] = everything.set_index("building_id").loc[wanted, "street"]
-    left, right = st.columns([1, 2])
+    left, right, last = st.columns([1, 2, 1])
     with left:
         street = street_filter(key="building-street")
     listed = data.query(buildings.building_list, street)
@@ -33,25 +33,27 @@ def pick_building() -> str | None:
         choice = st.selectbox("楼宇", ids, format_func=lambda b: names.get(b, b), key="building-pick")
     if choice is not None and st.query_params.get("building") != choice:
         st.query_params["building"] = choice
-    return choice
+    return choice, last
 
 
 @guarded
 def page() -> None:
     as_of = data.latest_day()
     page_header("楼宇详情", as_of)
-    building_id = pick_building()
-    if building_id is None:
+    picked = pick_building()
+    if picked is None or picked[0] is None:
         st.info("还没有楼宇名录。请先上传楼宇名录和企业名录。")
         return
+    building_id, date_column = picked
     if as_of is None:
         st.info("还没有返岗日报数据。")
         return
-    day = day_picker(as_of, key="building-day")
+    with date_column:
+        day = day_picker(as_of, key="building-day")
     info = data.query(buildings.info, building_id)
     st.subheader(f"{md(info['building_name'])}（{md(building_id)}）")
     st.caption(" · ".join(md(x) for x in (info["street"], info["address"], info["property_company"]) if x)
-               + f" · 建筑面积 {info['floor_area']:,.0f} ㎡ · {info['floors'] or '—'} 层 · 楼长 {info['building_manager'] or '—'}"
+               + f" · 建筑面积 {info['floor_area']:,.0f} ㎡ · {info['floors'] or '—'} 层 · 楼长 {md(info['building_manager']) or '—'}"
                + f" · 入驻企业 {info['companies'] or 0} 家，员工 {info['staff']:,} 人，{info['industries'] or 0} 个行业")
 
     # -- grade and factors ------------------------------------------------------------------------

@@ -65,15 +65,11 @@ def page() -> None:
 
     st.subheader(f"何时达到 {target * 100:.0f}%")
     table = projection.table(curve, target, end)
-    st.dataframe(table, hide_index=True, column_config={
-        "最近工作日": st.column_config.DateColumn(format="M月D日"),
-        "预计达到目标": st.column_config.DateColumn(format="M月D日"),
-        "最早": st.column_config.DateColumn(format="M月D日"),
-        "最晚": st.column_config.DateColumn(format="M月D日"),
-        "最近工作日数值": st.column_config.NumberColumn(format="percent"),
-        "7日均值": st.column_config.NumberColumn(format="percent"),
-        "说明": st.column_config.TextColumn(width="large"),
-    })
+    st.dataframe(table, hide_index=True,
+                 column_order=["分组", "指标", "说明", "最近工作日数值", "7日均值", "近14天每周变化(百分点)"],
+                 column_config={"最近工作日数值": st.column_config.NumberColumn(format="percent"),
+                                "7日均值": st.column_config.NumberColumn(format="percent"),
+                                "说明": st.column_config.TextColumn(width="large")})
     st.caption(projection.CAVEAT)
     downloads(table, f"预计达标_{scope}_按{grouping}_{end.isoformat()}", key="curves-projection-data")
 

@@ -21,19 +21,19 @@ def page() -> None:
         labels = {k: v[0] for k, v in feed.KINDS.items() if k != "other"}
         kinds = st.multiselect("类型", list(labels), format_func=labels.get, placeholder="全部类型", key="feed-kinds")
     with c3:
-        limit = st.selectbox("条数", [20, 50, 100, 200], index=1, key="feed-limit")
+        limit = st.selectbox("条数", [30, 50, 100, 200], index=0, key="feed-limit")
     events = data.query(feed.events, limit, street, tuple(kinds) if kinds else None)
     if events.empty:
         st.info("还没有任何事件。")
         return
     st.caption("按入库时间排列，最新的在前；同一批次入库的事件按数据日期排列。")
+    lines = []
     for row in events.itertuples(index=False):
-        when = _when(row.recorded_at, row.day)
         colour = LEVEL_COLOUR.get(row.level, "blue")
-        with st.container(border=True):
-            st.markdown(f"{row.icon} :{colour}-badge[{row.kind_label}]　**{md(row.title)}**　:gray[{when}]")
-            if row.detail:
-                st.caption(md(row.detail))
+        detail = f"　{md(row.detail)}" if row.detail else ""
+        lines.append(f"{row.icon} :{colour}-badge[{row.kind_label}]　**{md(row.title)}**{detail}　"
+                     f":gray[{_when(row.recorded_at, row.day)}]")
+    st.markdown("\n\n".join(lines))
 
 
 def _when(recorded_at, day) -> str:

@@ -10,12 +10,12 @@ from ui.common import building_label, cn_date, downloads, guarded, md, page_head
 
 ALL_BUILDINGS = "全部楼宇"
 LIST_COLUMNS = {
-    "request_id": "诉求编号", "request_date": "提出日期", "street": "街道", "building_name": "楼宇", "company_name": "企业",
-    "category": "类别", "content": "诉求内容", "status": "状态", "days_open": "已办天数",
+    "request_id": "诉求编号", "status": "状态", "days_open": "已办天数", "category": "类别", "request_date": "提出日期",
+    "street": "街道", "building_name": "楼宇", "company_name": "企业", "content": "诉求内容",
 }
 CLOSED_COLUMNS = {
-    "request_id": "诉求编号", "request_date": "提出日期", "closed_on": "办结日期", "days_to_close": "办结用时(天)",
-    "street": "街道", "building_name": "楼宇", "company_name": "企业", "category": "类别", "content": "诉求内容",
+    "request_id": "诉求编号", "category": "类别", "request_date": "提出日期", "closed_on": "办结日期",
+    "days_to_close": "办结用时(天)", "street": "街道", "building_name": "楼宇", "company_name": "企业", "content": "诉求内容",
 }
 DATE = {c: st.column_config.DateColumn(format="M月D日") for c in ("提出日期", "办结日期")}
 
@@ -71,7 +71,7 @@ def page() -> None:
     st.subheader("企业诉求清单")
     st.caption("未办结的在前，已办天数多的在前。")
     listing = frame[list(LIST_COLUMNS)].rename(columns=LIST_COLUMNS)
-    st.dataframe(listing, hide_index=True, column_config={**DATE, "诉求内容": st.column_config.TextColumn(width="large")})
+    st.dataframe(listing, hide_index=True, column_config=DATE)
     downloads(listing, f"企业诉求清单_{scope}_{as_of.isoformat()}", key="requests-list")
 
     st.subheader("问题解决清单")

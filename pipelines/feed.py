@@ -17,15 +17,15 @@ from .contract import SHEET_BY_KIND
 from .store import read_sql
 
 KINDS = {
-    "upload": ("上传", "📥", "info"),
-    "rollback": ("撤销", "↩️", "warn"),
-    "grade": ("评级变化", "🔺", "warn"),
-    "override": ("人工调整", "✍️", "warn"),
-    "request": ("新诉求", "📝", "info"),
-    "closed": ("诉求办结", "✅", "info"),
-    "fever": ("体温异常", "🌡️", "alert"),
-    "geo": ("街道边界", "🗺️", "info"),
-    "other": ("其他", "•", "info"),
+    "upload": ("上传", ":material/upload_file:", "info"),
+    "rollback": ("撤销", ":material/undo:", "warn"),
+    "grade": ("评级变化", ":material/swap_vert:", "warn"),
+    "override": ("人工调整", ":material/edit_note:", "warn"),
+    "request": ("新诉求", ":material/assignment:", "info"),
+    "closed": ("诉求办结", ":material/task_alt:", "info"),
+    "fever": ("体温异常", ":material/thermostat:", "alert"),
+    "geo": ("街道边界", ":material/map:", "info"),
+    "other": ("其他", ":material/info:", "info"),
 }
 COLUMNS = ["recorded_at", "day", "kind", "kind_label", "icon", "level", "building_id", "building_name", "street", "actor",
            "title", "detail"]

@@ -20,6 +20,9 @@ DATE_FORMAT = "%-m月%-d日"
 DATE_AXIS = alt.Axis(format=DATE_FORMAT, labelAngle=0, title=None, labelOverlap=True)
 PCT_AXIS = alt.Axis(format=".0%", title=None)
 METRIC_LABELS = {"company_rate": "企业复工率", "staff_rate": "人员返岗率"}
+# Curves get their own palette: red / amber / green are the grades' colours and mean risk elsewhere.
+PALETTE = ["#1f5fa8", "#e07a1f", "#6a3d9a", "#17a2b8", "#8c564b", "#b8a600", "#c2417f", "#5f6b7a", "#393b79",
+           "#3c8d5a"]
 STATUS_COLOURS = {"待办": "#d7263d", "办理中": "#f4a259", "已办结": "#2e9e5b"}
 
 
@@ -43,7 +46,10 @@ def rate_chart(curve: pd.DataFrame, metric: str = "staff_rate", *, target: float
         "7日均值": curve[f"{metric}_7d"].astype(float),
     })
     groups = list(dict.fromkeys(data["分组"]))
-    colour = alt.Color("分组:N", sort=groups, legend=alt.Legend(title=None, orient="top", labelLimit=220))
+    colour = alt.Color("分组:N", sort=groups, scale=alt.Scale(domain=groups, range=PALETTE[:max(1, len(groups))]
+                                                             if len(groups) <= len(PALETTE) else None),
+                       legend=alt.Legend(title=None, orient="top", labelLimit=220, symbolOpacity=1,
+                                         symbolStrokeWidth=3))
     base = alt.Chart(data).encode(x=alt.X("day:T", axis=DATE_AXIS, title=None))
     tooltip = [alt.Tooltip("day:T", title="日期", format=DATE_FORMAT), alt.Tooltip("分组:N"),
                alt.Tooltip("当日:Q", format=".1%"), alt.Tooltip("7日均值:Q", format=".1%")]
@@ -100,7 +106,9 @@ def _projection_layers(projections: dict[str, Projection], target: float | None,
                        "预计": p.text})
     if not lines:
         return []
-    colour = alt.Color("分组:N", sort=groups, legend=None)
+    colour = alt.Color("分组:N", sort=groups, legend=None,
+                       scale=alt.Scale(domain=groups, range=PALETTE[:len(groups)]) if len(groups) <= len(PALETTE)
+                       else alt.Undefined)
     line = alt.Chart(pd.DataFrame(lines)).mark_line(strokeDash=[4, 3], strokeWidth=2).encode(
         x="day:T", y="value:Q", color=colour, detail="分组:N")
     band = alt.Chart(pd.DataFrame(ranges)).mark_rule(strokeWidth=6, opacity=0.35).encode(
@@ -117,38 +125,41 @@ def small_multiples(curve: pd.DataFrame, metric: str = "staff_rate", *, target: 
         "当日": curve[metric].astype(float),
         "7日均值": curve[f"{metric}_7d"].astype(float),
     })
-    data["目标"] = target
     base = alt.Chart().encode(x=alt.X("day:T", axis=alt.Axis(format=DATE_FORMAT, title=None, tickCount=3,
                                                                labelAngle=0)))
+    y_axis = alt.Y("7日均值:Q", axis=alt.Axis(format=".0%", title=None, tickCount=3), scale=alt.Scale(domain=[0, 1]))
+    data["工作日"] = [v if d.weekday() < 5 else None for d, v in zip(data["day"], data["当日"], strict=True)]
     layers = [
-        base.mark_line(strokeWidth=1, opacity=0.35, color="#1f5fa8").encode(
-            y=alt.Y("当日:Q", axis=alt.Axis(format=".0%", title=None, tickCount=3),
-                    scale=alt.Scale(domain=[0, 1]))),
+        base.mark_area(opacity=0.12, color="#1f5fa8").encode(y=y_axis),
+        base.mark_line(strokeWidth=1, color="#e07a1f").transform_filter("isValid(datum['工作日'])").encode(
+            y=alt.Y("工作日:Q", scale=alt.Scale(domain=[0, 1]))),
         base.mark_line(strokeWidth=2.5, color="#1f5fa8").encode(
-            y="7日均值:Q", tooltip=[alt.Tooltip("day:T", title="日期", format=DATE_FORMAT), "分组:N",
-                                   alt.Tooltip("当日:Q", format=".1%"), alt.Tooltip("7日均值:Q", format=".1%")]),
+            y=y_axis, tooltip=[alt.Tooltip("day:T", title="日期", format=DATE_FORMAT), "分组:N",
+                               alt.Tooltip("当日:Q", format=".1%"), alt.Tooltip("7日均值:Q", format=".1%")]),
     ]
     if target is not None:
-        layers.append(base.mark_rule(color="#d7263d", strokeDash=[4, 3]).encode(y="mean(目标):Q"))
+        layers.append(alt.Chart().mark_rule(color="#d7263d", strokeDash=[4, 3]).encode(y=alt.datum(target)))
     order = (data.groupby("分组")["7日均值"].last().sort_values(ascending=False).index.tolist())
     return alt.layer(*layers, data=data).properties(width=width, height=height).facet(
         facet=alt.Facet("分组:N", sort=order, title=None, header=alt.Header(labelFontSize=12)), columns=columns,
-    ).properties(title=f"{METRIC_LABELS.get(metric, metric)}（分行业，按最新 7 日均值排序）")
+    ).properties(title=f"{METRIC_LABELS.get(metric, metric)}（分行业，按最新 7 日均值排序）：蓝色粗线为 7 日均值，"
+                        "橙色细线为工作日数值，红虚线为目标")
 
 
-def request_bars(table: pd.DataFrame, height: int = 220) -> alt.Chart:
+def request_bars(table: pd.DataFrame, height: int | None = None) -> alt.Chart:
     """Requests per category, stacked by status. `table` is company_requests.counts(...)."""
     long = table.melt(id_vars="类别", value_vars=[s for s in REQUEST_STATUSES if s in table.columns],
                       var_name="状态", value_name="件数")
     return alt.Chart(long).mark_bar().encode(
-        y=alt.Y("类别:N", sort=list(table["类别"]), title=None),
+        y=alt.Y("类别:N", sort=list(table["类别"]), title=None, axis=alt.Axis(labelOverlap=False)),
         x=alt.X("件数:Q", title="件数", stack=True),
         color=alt.Color("状态:N", sort=list(REQUEST_STATUSES),
                         scale=alt.Scale(domain=list(STATUS_COLOURS), range=list(STATUS_COLOURS.values())),
                         legend=alt.Legend(orient="top", title=None)),
         order=alt.Order("status_order:Q"),
         tooltip=["类别:N", "状态:N", "件数:Q"],
-    ).transform_calculate(status_order="indexof(['待办', '办理中', '已办结'], datum['状态'])").properties(height=height)
+    ).transform_calculate(status_order="indexof(['待办', '办理中', '已办结'], datum['状态'])").properties(
+        height=height or 36 * len(table) + 20)
 
 
 def checklist_heatmap(long: pd.DataFrame, height: int = 200) -> alt.Chart:

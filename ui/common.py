@@ -106,11 +106,11 @@ def grade_badge(grade: object) -> str:
 
 def downloads(frame: pd.DataFrame, name: str, key: str) -> None:
     """The data behind a chart or table as xlsx and UTF-8-BOM CSV (formula-like cells neutralised)."""
-    left, right, _ = st.columns([1, 1, 4])
-    left.download_button("下载 Excel", export.to_xlsx_bytes(frame, name[:31]), file_name=f"{name}.xlsx",
+    row = st.container(horizontal=True)
+    row.download_button("下载 Excel", export.to_xlsx_bytes(frame, name[:31]), file_name=f"{name}.xlsx",
                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                          key=f"{key}-xlsx", icon=":material/download:", on_click="ignore")
-    right.download_button("下载 CSV", export.to_csv_bytes(frame), file_name=f"{name}.csv", mime="text/csv",
+    row.download_button("下载 CSV", export.to_csv_bytes(frame), file_name=f"{name}.csv", mime="text/csv",
                           key=f"{key}-csv", icon=":material/download:", on_click="ignore")
 
 

@@ -50,13 +50,13 @@ def _run(fn: Callable[..., T], *args: object) -> T:
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def cached(_fn: Callable[..., T], fn_name: str, version: int, *args: object) -> T:
-    """Result of pipelines function fn(cur, *args) for this data version."""
+def cached(_fn: Callable[..., T], fn_name: str, db: str, version: int, *args: object) -> T:
+    """Result of pipelines function fn(cur, *args) for this database file and data version."""
     return _run(_fn, *args)
 
 
 def query(fn: Callable[..., T], *args: object) -> T:
-    return cached(fn, f"{fn.__module__}.{fn.__qualname__}", data_version(), *args)
+    return cached(fn, f"{fn.__module__}.{fn.__qualname__}", str(store().path), data_version(), *args)
 
 
 def latest_day() -> dt.date | None:

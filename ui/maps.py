@@ -7,6 +7,8 @@ A tile basemap is a setting (FUGONG_MAP_STYLE: a MapLibre/Mapbox style URL reach
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import pydeck as pdk
 
@@ -14,7 +16,9 @@ from pipelines import risk
 
 BLANK_STYLE_URL = "/app/static/blank_style.json"
 BUILDING_LAYER = "buildings"
-FONT = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
+# pydeck passes a layer's string props to deck.gl as expressions unless quoted: backticks keep them literal.
+FONT = '`"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif`'
+AUTO = '"auto"'
 
 
 def rgb(hex_colour: str, alpha: int = 255) -> list[int]:
@@ -80,15 +84,18 @@ def view_for(points: pd.DataFrame, district: dict | None = None, pitch: float = 
         lons, lats = [p[0] for p in ring], [p[1] for p in ring]
     else:
         lons, lats = [121.42], [31.22]
-    span = max(max(lons) - min(lons), (max(lats) - min(lats)) * 1.2, 0.004)
-    zoom = max(11.0, min(16.0, 14.2 - (span / 0.02) ** 0.5 * 1.2))
+    # Web Mercator: at zoom z the world is 256·2^z px wide. Fit the buildings into ~800×450 px with a margin.
+    lon_span = max(max(lons) - min(lons), 0.003) * 1.3
+    lat_span = max(max(lats) - min(lats), 0.003) * 1.3 / math.cos(math.radians(sum(lats) / len(lats)))
+    zoom = min(math.log2(800 * 360 / (256 * lon_span)), math.log2(450 * 360 / (256 * lat_span)))
+    zoom = max(10.5, min(16.5, zoom))
     return pdk.ViewState(longitude=(min(lons) + max(lons)) / 2, latitude=(min(lats) + max(lats)) / 2,
                          zoom=round(zoom, 2), pitch=pitch, bearing=0)
 
 
 def building_deck(points: pd.DataFrame, district: dict | None = None, streets: dict | None = None,
                   map_style: str | None = None, pitch: float = 40.0, dark: bool = False,
-                  elevation_scale: float = 0.6, labels: bool = True) -> pdk.Deck:
+                  elevation_scale: float = 0.45, labels: bool = True) -> pdk.Deck:
     """The buildings map: district and street outlines, one column per building (height = staff on site,
     colour = grade) with the grade's shape and letter on top, a plain-text tooltip."""
     line = [230, 236, 245, 255] if dark else [60, 72, 88, 255]
@@ -100,23 +107,24 @@ def building_deck(points: pd.DataFrame, district: dict | None = None, streets: d
     if streets is not None and streets.get("features"):
         layers.append(pdk.Layer("GeoJsonLayer", streets, id="streets", stroked=True, filled=False,
                                 get_line_color=[31, 95, 168, 255], line_width_min_pixels=1.5, pickable=False))
-    street_labels = _street_labels(points, streets)
+    street_labels = _street_labels(points, streets, elevation_scale)
     if labels and len(street_labels):
         layers.append(pdk.Layer("TextLayer", street_labels, id="street-labels", get_position="position",
-                                get_text="street", get_size=15, get_color=[31, 95, 168, 200],
-                                font_family=FONT, character_set="auto", font_weight=600,
+                                get_text="street", get_size=16, get_color=[20, 60, 110, 255],
+                                font_family=FONT, character_set=AUTO, font_weight=700,
+                                outline_width=3, outline_color=[255, 255, 255, 255], font_settings={"sdf": True},
                                 get_text_anchor='"middle"', get_alignment_baseline='"center"',
                                 pickable=False))
     layers.append(pdk.Layer("ColumnLayer", points, id=BUILDING_LAYER, get_position="position",
-                            get_elevation="height", elevation_scale=elevation_scale, radius=45, disk_resolution=12,
+                            get_elevation="height", elevation_scale=elevation_scale, radius=40, disk_resolution=12,
                             extruded=True, get_fill_color="color", get_line_color=[40, 40, 40, 200],
                             pickable=True, auto_highlight=True))
     if labels and len(points):
         tops = points.assign(top=[[p[0], p[1], h * elevation_scale + 8]
                                   for p, h in zip(points["position"], points["height"], strict=True)])
         layers.append(pdk.Layer("TextLayer", tops[["top", "label", "color"]], id="grade-labels",
-                                get_position="top", get_text="label", get_size=14, get_color="color",
-                                font_family=FONT, character_set="auto", font_weight=700,
+                                get_position="top", get_text="label", get_size=13, get_color="color",
+                                font_family=FONT, character_set=AUTO, font_weight=700,
                                 outline_width=2, outline_color=[255, 255, 255, 255], font_settings={"sdf": True},
                                 get_text_anchor='"middle"', get_alignment_baseline='"bottom"',
                                 billboard=True, pickable=False))
@@ -131,8 +139,9 @@ def building_deck(points: pd.DataFrame, district: dict | None = None, streets: d
     )
 
 
-def _street_labels(points: pd.DataFrame, streets: dict | None) -> pd.DataFrame:
-    """A label per street: at its uploaded outline's centre, else at the middle of its buildings."""
+def _street_labels(points: pd.DataFrame, streets: dict | None, elevation_scale: float = 0.0) -> pd.DataFrame:
+    """A label per street: at its uploaded outline's centre, else above the middle of its buildings
+    (raised over the tallest column, so that no column hides it)."""
     rows = []
     outlined = set()
     for feature in (streets or {}).get("features", []):
@@ -146,7 +155,8 @@ def _street_labels(points: pd.DataFrame, streets: dict | None) -> pd.DataFrame:
             continue
         lons = [p[0] for p in group["position"]]
         lats = [p[1] for p in group["position"]]
-        rows.append({"street": street, "position": [sum(lons) / len(lons), max(lats) + 0.0025]})
+        top = float(group["height"].max()) * elevation_scale + 60
+        rows.append({"street": street, "position": [sum(lons) / len(lons), max(lats) + 0.001, top]})
     return pd.DataFrame(rows, columns=["street", "position"])
 
 
