@@ -6,6 +6,7 @@ st.set_page_config(page_title="复工态势台", page_icon="🏢", layout="wide"
 
 PAGES = [
     st.Page("pages/overview.py", title="态势总览", icon=":material/dashboard:", default=True),
+    st.Page("pages/risk.py", title="风险分级", icon=":material/traffic:"),
     st.Page("pages/map.py", title="楼宇地图", icon=":material/map:"),
     st.Page("pages/curves.py", title="复工曲线", icon=":material/show_chart:"),
     st.Page("pages/building.py", title="楼宇详情", icon=":material/apartment:"),

@@ -8,7 +8,7 @@ from pipelines import geo
 from pipelines.errors import UserError
 from pipelines.settings import map_style_url
 from ui import data, maps, situation
-from ui.common import (actor, building_label, building_link, cn_date, day_picker, guarded, md, page_header, pct,
+from ui.common import (current_user, building_label, building_link, cn_date, day_picker, guarded, md, page_header, pct,
                        show_error, street_filter)
 
 
@@ -75,7 +75,7 @@ def page() -> None:
         upload = st.file_uploader("街道边界文件", type=["geojson", "json"], key="outline-file")
         if upload is not None and st.button("保存街道边界", key="outline-save"):
             try:
-                saved = geo.save_street_outlines(data.store(), upload.name, upload.getvalue(), actor(), crs)
+                saved = geo.save_street_outlines(data.store(), upload.name, upload.getvalue(), current_user(), crs)
             except UserError as exc:
                 show_error(exc)
             else:

@@ -35,9 +35,8 @@ def events(cur: duckdb.DuckDBPyConnection, limit: int = 50, street: str | None =
            kinds: list[str] | tuple[str, ...] | None = None) -> pd.DataFrame:
     """The newest `limit` events (optionally of one street, of some kinds), newest first."""
     params = {"limit": int(limit), "street": street, "kinds": list(kinds) if kinds is not None else None}
-    frames = [cur.execute(read_sql("queries/feed.sql"), params).df()]
-    if _has_grades(cur):
-        frames.append(cur.execute(read_sql("queries/feed_grades.sql"), params).df())
+    frames = [cur.execute(read_sql("queries/feed.sql"), params).df(),
+              cur.execute(read_sql("queries/feed_grades.sql"), params).df()]
     frame = pd.concat([f for f in frames if not f.empty], ignore_index=True) if any(
         not f.empty for f in frames) else frames[0]
     if frame.empty:
@@ -52,11 +51,6 @@ def events(cur: duckdb.DuckDBPyConnection, limit: int = 50, street: str | None =
     frame["icon"] = frame["kind"].map(lambda k: KINDS.get(k, KINDS["other"])[1])
     frame["level"] = frame["kind"].map(lambda k: KINDS.get(k, KINDS["other"])[2])
     return frame[COLUMNS]
-
-
-def _has_grades(cur: duckdb.DuckDBPyConnection) -> bool:
-    rows = cur.execute("select count(*) from information_schema.tables where table_name = 'building_grades'")
-    return rows.fetchall()[0][0] > 0
 
 
 def _json(value: object) -> dict:

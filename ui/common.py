@@ -16,7 +16,7 @@ from streamlit.errors import StreamlitPageNotFoundError
 from pipelines import export, risk
 from pipelines.errors import UserError
 
-from . import data
+from . import data, grades
 
 T = TypeVar("T")
 ALL_STREETS = "全部街道"
@@ -95,13 +95,11 @@ def day_picker(as_of: dt.date, key: str = "day", label: str = "日期") -> dt.da
     return st.date_input(label, value=as_of, min_value=first, max_value=as_of, format="YYYY/MM/DD", key=key)
 
 
-GRADE_BADGE = {"高": "red", "中": "orange", "低": "green"}
-
-
 def grade_badge(grade: object) -> str:
-    """A grade as a coloured markdown badge with its shape and label: :red-badge[▲ 高风险]."""
-    colour = GRADE_BADGE.get(grade, "gray") if isinstance(grade, str) else "gray"
-    return f":{colour}-badge[{risk.shown(grade)}]"
+    """A grade as a coloured markdown badge with its shape and label (:red-badge[▲ 高风险]); grey 未评级."""
+    if isinstance(grade, str) and grade in risk.GRADE_STYLE:
+        return grades.grade_badge(grade)
+    return f":gray-badge[{risk.shown(None)}]"
 
 
 def downloads(frame: pd.DataFrame, name: str, key: str) -> None:
@@ -112,11 +110,6 @@ def downloads(frame: pd.DataFrame, name: str, key: str) -> None:
                          key=f"{key}-xlsx", icon=":material/download:", on_click="ignore")
     row.download_button("下载 CSV", export.to_csv_bytes(frame), file_name=f"{name}.csv", mime="text/csv",
                           key=f"{key}-csv", icon=":material/download:", on_click="ignore")
-
-
-def actor() -> str:
-    """Who is acting, for the audit. TODO(merge auth): the logged-in user once login lands."""
-    return str(st.session_state.get("user") or "控制台用户")
 
 
 def building_label(frame: pd.DataFrame) -> dict[str, str]:
@@ -135,3 +128,8 @@ def building_link(building_id: str, label: str, key: str | None = None) -> None:
         st.page_link(BUILDING_PAGE, label=label, icon=":material/apartment:", query_params={"building": building_id})
     except StreamlitPageNotFoundError:
         st.markdown(f"[{md(label)}](/building?building={quote(building_id)})")
+
+
+def current_user() -> str:
+    """Who is acting, for the audit. The login (roles issue) puts the signed-in user here."""
+    return str(st.session_state.get("user_name", "演示用户"))
