@@ -57,10 +57,10 @@ def page() -> None:
     row3[3].metric("体温异常人数", f"{today.fever:,}", delta_int(today.fever, before.fever), delta_color="inverse")
     st.caption(f"员工总数 {today.staff:,} 人")
 
-    map_column, list_column = st.columns([3, 2])
+    map_column, list_column = st.columns([1, 1])
     with map_column:
         st.subheader("楼宇地图")
-        deck, points = situation.deck(day, street)
+        deck, points = situation.deck(day, street, width=520, height=380)
         st.pydeck_chart(deck, height=420, key="overview-map")
         st.caption("柱高 = 当日在岗人数；颜色与符号 = 风险等级（▲ 高 ◆ 中 ● 低，○ 未评级）。详见“楼宇地图”页。")
     with list_column:
@@ -71,13 +71,19 @@ def page() -> None:
         elif high.empty:
             st.success(f"{short_date(day)} 没有高风险楼宇。")
         else:
-            table = high[["building_name", "street", "score", "main_reason"]].rename(columns={
-                "building_name": "楼宇", "street": "街道", "score": "评分", "main_reason": "主要原因"})
-            st.dataframe(table, hide_index=True, column_config={
-                "评分": st.column_config.NumberColumn(format="%.1f")})
-            top = high.iloc[0]
-            building_link(top["building_id"], f"查看 {top['building_name']} 详情")
-            st.caption("主要原因：触发的硬性规则，或对评分贡献最大的因素。")
+            st.caption(f"共 {counts[0]['高']} 栋，按评分从高到低；主要原因为触发的硬性规则，或对评分贡献最大的因素。")
+            with st.container(height=360, border=False):
+                for n, row in enumerate(high.itertuples(index=False), start=1):
+                    change = ""
+                    if isinstance(row.previous_grade, str) and row.previous_grade != row.grade:
+                        change = f"　:gray[较前一日 {row.previous_grade}→{row.grade}]"
+                    st.markdown(f"{n}\\. :red[▲] **{md(row.building_name)}**　:gray[{md(row.street)}]　"
+                                f"评分 **{row.score:.1f}**{change}  \n{md(row.main_reason)}")
+            pick = st.selectbox("查看详情", list(high["building_id"]), index=None, placeholder="选择楼宇查看详情",
+                                format_func=dict(zip(high["building_id"], high["building_name"], strict=True)).get,
+                                key="overview-high", label_visibility="collapsed")
+            if pick is not None:
+                building_link(pick, f"打开 {high.set_index('building_id').loc[pick, 'building_name']} 的楼宇详情")
 
     st.subheader(f"复工曲线 · {md(scope)}")
     curve = situation.main_curve(street, day)

@@ -190,7 +190,7 @@ def save_street_outlines(store, file_name: str, content: bytes, actor: str, crs:
 
 def street_outlines(cur) -> dict:
     """The current street outlines as a WGS-84 FeatureCollection (properties: street, uploaded_at)."""
-    rows = cur.execute("select street, geometry_wgs84, uploaded_at, file_name from current_street_outlines "
+    rows = cur.execute("select street, geometry_wgs84, cast(uploaded_at as varchar), file_name from current_street_outlines "
                        "order by street").fetchall()
     return {"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {"street": street, "file": file_name, "uploaded_at": str(at)},

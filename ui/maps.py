@@ -74,8 +74,9 @@ def _tooltip(row) -> str:
     return "\n".join(lines)
 
 
-def view_for(points: pd.DataFrame, district: dict | None = None, pitch: float = 40.0) -> pdk.ViewState:
-    """A view that shows every building (or the district when there are none)."""
+def view_for(points: pd.DataFrame, district: dict | None = None, pitch: float = 40.0, width: int = 800,
+             height: int = 450) -> pdk.ViewState:
+    """A view that shows every building (or the district when there are none) in about width × height px."""
     if len(points):
         lons = [p[0] for p in points["position"]]
         lats = [p[1] for p in points["position"]]
@@ -84,10 +85,10 @@ def view_for(points: pd.DataFrame, district: dict | None = None, pitch: float = 
         lons, lats = [p[0] for p in ring], [p[1] for p in ring]
     else:
         lons, lats = [121.42], [31.22]
-    # Web Mercator: at zoom z the world is 256·2^z px wide. Fit the buildings into ~800×450 px with a margin.
+    # Web Mercator: at zoom z the world is 256·2^z px wide. Fit the buildings into width × height with a margin.
     lon_span = max(max(lons) - min(lons), 0.003) * 1.3
     lat_span = max(max(lats) - min(lats), 0.003) * 1.3 / math.cos(math.radians(sum(lats) / len(lats)))
-    zoom = min(math.log2(800 * 360 / (256 * lon_span)), math.log2(450 * 360 / (256 * lat_span)))
+    zoom = min(math.log2(width * 360 / (256 * lon_span)), math.log2(height * 360 / (256 * lat_span)))
     zoom = max(10.5, min(16.5, zoom))
     return pdk.ViewState(longitude=(min(lons) + max(lons)) / 2, latitude=(min(lats) + max(lats)) / 2,
                          zoom=round(zoom, 2), pitch=pitch, bearing=0)
@@ -95,7 +96,8 @@ def view_for(points: pd.DataFrame, district: dict | None = None, pitch: float = 
 
 def building_deck(points: pd.DataFrame, district: dict | None = None, streets: dict | None = None,
                   map_style: str | None = None, pitch: float = 40.0, dark: bool = False,
-                  elevation_scale: float = 0.45, labels: bool = True) -> pdk.Deck:
+                  elevation_scale: float = 0.45, labels: bool = True, width: int = 800, height: int = 450
+                  ) -> pdk.Deck:
     """The buildings map: district and street outlines, one column per building (height = staff on site,
     colour = grade) with the grade's shape and letter on top, a plain-text tooltip."""
     line = [230, 236, 245, 255] if dark else [60, 72, 88, 255]
@@ -130,7 +132,7 @@ def building_deck(points: pd.DataFrame, district: dict | None = None, streets: d
                                 billboard=True, pickable=False))
     return pdk.Deck(
         layers=layers,
-        initial_view_state=view_for(points, district, pitch),
+        initial_view_state=view_for(points, district, pitch, width, height),
         map_style=map_style or BLANK_STYLE_URL,
         map_provider=None,
         tooltip={"text": "{tooltip}",

@@ -24,8 +24,8 @@ def street_outlines() -> dict:
     return data.query(geo.street_outlines)
 
 
-def deck(day: dt.date, street: str | None, tiles: bool = False, pitch: float = 40.0, dark: bool = False
-         ) -> tuple[pdk.Deck, pd.DataFrame]:
+def deck(day: dt.date, street: str | None, tiles: bool = False, pitch: float = 40.0, dark: bool = False,
+         width: int = 800, height: int = 450) -> tuple[pdk.Deck, pd.DataFrame]:
     """The buildings map for a day and scope; `tiles` uses the configured tile basemap if there is one."""
     points = map_points(day, street)
     style = map_style_url() if tiles else None
@@ -34,7 +34,7 @@ def deck(day: dt.date, street: str | None, tiles: bool = False, pitch: float = 4
         outlines = {"type": "FeatureCollection",
                     "features": [f for f in outlines["features"] if f["properties"]["street"] == street]}
     return building_deck(points, geo.district_geojson(), outlines, style or BLANK_STYLE_URL, pitch=pitch,
-                         dark=dark), points
+                         dark=dark, width=width, height=height), points
 
 
 def main_curve(street: str | None, end: dt.date) -> pd.DataFrame:
