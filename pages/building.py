@@ -13,14 +13,17 @@ from ui.common import (building_label, cn_date, day_picker, delta_int, delta_pct
 
 
 def pick_building():
-    """The building from ?building=…, else the one chosen here; the choice is written back to the URL."""
+    """The building from ?building=… when a link brings one, else the one chosen here; the choice is written
+    back to the URL so that the page can be bookmarked or shared."""
     wanted = st.query_params.get("building")
     everything = data.query(buildings.building_list, None)
     if everything.empty:
         return None
-    if wanted in set(everything["building_id"]) and st.session_state.get("building-pick") != wanted:
-        st.session_state["building-pick"] = wanted  # a link from the map or a list
-        st.session_state["building-street"] = everything.set_index("building_id").loc[wanted, "street"]
+    if wanted != st.session_state.get("building-linked"):  # a new link (from the map or a list)
+        st.session_state["building-linked"] = wanted
+        if wanted in set(everything["building_id"]):
+            st.session_state["building-pick"] = wanted
+            st.session_state["building-street"] = everything.set_index("building_id").loc[wanted, "street"]
     left, right, last = st.columns([1, 2, 1])
     with left:
         street = street_filter(key="building-street")
@@ -31,8 +34,9 @@ def pick_building():
     names = building_label(listed)
     with right:
         choice = st.selectbox("楼宇", ids, format_func=lambda b: names.get(b, b), key="building-pick")
-    if choice is not None and st.query_params.get("building") != choice:
+    if choice is not None and wanted != choice:
         st.query_params["building"] = choice
+        st.session_state["building-linked"] = choice
     return choice, last
 
 
