@@ -245,11 +245,9 @@ def _score_params(config: GradingConfig) -> dict[str, object]:
 def compute(cur: duckdb.DuckDBPyConnection, config: GradingConfig, since: dt.date | None = None,
             until: dt.date | None = None) -> None:
     """Compute grades into temp tables computed_grades and computed_factors on this cursor. Writes nothing."""
-    fever_days = config.rules["fever"].days or 14
-    facts_sql = read_sql("grading/building_facts.sql").replace("interval 13 days", f"interval {fever_days - 1} days")
-    cur.execute(f"create or replace temp table building_facts as {facts_sql}",
+    cur.execute(f"create or replace temp table building_facts as {read_sql('grading/building_facts.sql')}",
                 {"since": since, "until": until, "stale_after_days": config.stale_after_days,
-                 "ageing_per_day": config.ageing_per_day})
+                 "ageing_per_day": config.ageing_per_day, "fever_days": config.rules["fever"].days or 14})
     cur.register("grading_factors", _factor_table(config))
     cur.execute(read_sql("grading/factor_rows.sql"))
     cur.unregister("grading_factors")
