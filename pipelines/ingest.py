@@ -343,8 +343,13 @@ def _cell_text(column: pa.Array, r: int) -> str | None:
 
 
 def _normalise(column: pa.Array) -> pa.Array:
-    """NFKC folds full-width digits, letters and spaces; trim; empty becomes null."""
+    """NFKC folds full-width digits, letters and spaces; trim; empty becomes null.
+
+    A date cell comes from fastexcel as "2020-02-17 00:00:00"; the midnight is dropped so that findings
+    quote the date as the analyst sees it.
+    """
     text = pc.utf8_trim_whitespace(pc.utf8_normalize(column.cast(pa.string()), "NFKC"))
+    text = pc.replace_substring_regex(text, r"^(\d{4}-\d{2}-\d{2}) 00:00:00$", r"\1")
     return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
 
 
