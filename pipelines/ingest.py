@@ -221,11 +221,12 @@ def _letters_to_index(letters: str) -> int:
 
 def _read_csv(file_name: str, content: bytes) -> _Grid:
     encoding, body = _detect_encoding(file_name, content)
+    delimiter = _delimiter(body[:65536].decode(encoding, errors="ignore"))
     try:
         table = pa_csv.read_csv(
             io.BytesIO(body),
             read_options=pa_csv.ReadOptions(encoding=encoding, autogenerate_column_names=True),
-            parse_options=pa_csv.ParseOptions(newlines_in_values=True),
+            parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
             convert_options=pa_csv.ConvertOptions(
                 column_types={f"f{i}": pa.string() for i in range(DEFAULT_LIMITS.max_columns + 1)},
                 strings_can_be_null=True,
@@ -235,11 +236,16 @@ def _read_csv(file_name: str, content: bytes) -> _Grid:
     except pa.ArrowInvalid:
         # Ragged rows (a title row with one cell): fall back to the csv module and pad.
         text = body.decode(encoding)
-        records = list(csv.reader(io.StringIO(text)))
+        records = list(csv.reader(io.StringIO(text), delimiter=delimiter))
         width = max((len(r) for r in records), default=0)
         columns = [pa.array([r[i] if i < len(r) and r[i] != "" else None for r in records], pa.string())
                    for i in range(width)]
     return _Grid(Path(file_name).stem, columns, 1, 0)
+
+
+def _delimiter(head: str) -> str:
+    """Comma, or tab as Excel's “Unicode 文本 (*.txt)” export writes (UTF-16, tab-separated)."""
+    return "\t" if head.count("\t") > head.count(",") else ","
 
 
 def _detect_encoding(file_name: str, content: bytes) -> tuple[str, bytes]:
