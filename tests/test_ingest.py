@@ -56,11 +56,11 @@ REQUEST_TYPED = [
 REQUEST_COLUMNS = "request_id, request_date, credit_code, category, content, status, closed_date"
 
 
-@pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-8-sig", "utf-8"])
+@pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-8-sig", "utf-8", "utf-16"])
 def test_csv_encodings_are_detected(store, tmp_path, encoding):
     path = write_csv(tmp_path / f"企业诉求_{encoding}.csv", REQUEST_ROWS, encoding)
     content = path.read_bytes()
-    if encoding in ("gbk", "gb18030"):  # the file really is not UTF-8: detection, not luck
+    if encoding not in ("utf-8", "utf-8-sig"):  # the file really is not UTF-8: detection, not luck
         with pytest.raises(UnicodeDecodeError):
             content.decode("utf-8")
     upload = read_file(path)
@@ -81,6 +81,16 @@ def test_ragged_csv_with_a_title_row(store, tmp_path):
     assert upload.sheets["requests"].header_rows == {"诉求清单": 2}
     assert staged(store, upload, "requests", REQUEST_COLUMNS) == [
         ("诉求清单", 3, *REQUEST_TYPED[0]), ("诉求清单", 4, *REQUEST_TYPED[1])]
+
+
+def test_excel_unicode_text_export(store, tmp_path):
+    """Excel's “Unicode 文本 (*.txt)”: UTF-16 with a BOM, tab-separated, here with a title row."""
+    path = write_csv(tmp_path / "诉求.txt", [["华阳路街道企业诉求清单"], *REQUEST_ROWS], "utf-16", delimiter="\t")
+    assert path.read_bytes()[:2] == b"\xff\xfe"
+    upload = read_file(path)
+    assert upload.findings == []
+    assert staged(store, upload, "requests", REQUEST_COLUMNS) == [
+        ("诉求", 3, *REQUEST_TYPED[0]), ("诉求", 4, *REQUEST_TYPED[1])]
 
 
 def test_csv_bad_cell_is_reported_at_its_line(store, tmp_path):

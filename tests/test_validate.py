@@ -57,6 +57,15 @@ def test_missing_column(store, tmp_path):
     ]
 
 
+def test_duplicate_column(store, tmp_path):
+    path = write_xlsx(tmp_path / "重复列.xlsx", [Sheet("楼宇名录", [
+        [*BUILDING_HEADER, "楼宇名"], [*building_row("T-001"), "别名"]])])
+    assert check_file(store, path) == [
+        ("楼宇名录", 1, "楼宇名", None, "duplicate_column",
+         "列“楼宇名”（L列）与“楼宇名称”（B列）是同一字段，只读取了前一列：请删除重复的列", E),
+    ]
+
+
 def test_required(store, tmp_path):
     path = write_xlsx(tmp_path / "必填.xlsx", [Sheet("楼宇名录", [
         BUILDING_HEADER,

@@ -99,10 +99,10 @@ def _write_cell(ws, r: int, c: int, value: object, date_format) -> None:
         ws.write_string(r, c, str(value))
 
 
-def write_csv(path: Path, rows: Sequence[Sequence[object]], encoding: str = "utf-8") -> Path:
-    """encoding: utf-8, utf-8-sig (WPS), gbk (Chinese Excel)."""
+def write_csv(path: Path, rows: Sequence[Sequence[object]], encoding: str = "utf-8", delimiter: str = ",") -> Path:
+    """encoding: utf-8, utf-8-sig (WPS), gbk (Chinese Excel), utf-16 with tabs (Excel's Unicode text)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, lineterminator="\r\n", delimiter=delimiter)
     writer.writerows([["" if v is None else v for v in row] for row in rows])
     path.write_bytes(buffer.getvalue().encode(encoding))
     return path
