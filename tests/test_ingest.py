@@ -137,7 +137,8 @@ def test_title_unit_rows_merged_header_at_c3(store, tmp_path):
               (top + 2, left + 2, top + 2, left + 7, rows[2][2])]
     path = write_xlsx(tmp_path / "检查记录.xlsx", [
         Sheet("楼宇名录", [BUILDING_HEADER, building_row()]),
-        Sheet("检查记录", rows, origin=(top, left), merges=merges, trailing_formatted=(30, 4)),
+        Sheet("检查记录", rows, origin=(top, left), merges=merges, trailing_formatted=(30, 4),
+              formatted_blanks=[(0, 0), (1, 1), (0, 5)]),  # bordered empty cells above and left of the data
     ])
     upload = read_file(path)
     checks = upload.sheets["checks"]

@@ -111,9 +111,15 @@ def test_rollback_restores_the_previous_state_and_deletes_nothing(store, tmp_pat
                       "raw_requests": 0}
     version = store.data_version()
 
+    tagged = cur.execute("select batch_id, sheet, row_no, credit_code, employees from raw_companies "
+                         "order by batch_id, row_no").fetchall()
+    assert tagged == [(1, "企业名录", 2, C1, 100), (1, "企业名录", 3, C2, 50), (2, "企业名录", 2, C1, 120)]
+
     rollback_batch(store, 2, "组长")
     assert state() == before
     assert raw_counts(store) == counts  # nothing deleted
+    assert cur.execute("select batch_id, sheet, row_no, credit_code, employees from raw_companies "
+                       "order by batch_id, row_no").fetchall() == tagged
     assert store.data_version() == version + 1
     assert cur.execute("select batch_id, status, reverted_by from batches order by 1").fetchall() == [
         (1, "committed", None), (2, "reverted", "组长")]

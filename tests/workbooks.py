@@ -10,7 +10,7 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import xlsxwriter
@@ -50,7 +50,7 @@ class Sheet:
     merges: Sequence[tuple[int, int, int, int, object]] = ()  # absolute 0-based (r1, c1, r2, c2, value)
     hidden: bool = False
     trailing_formatted: tuple[int, int] = (0, 0)  # empty but formatted rows/cols after the data
-    extra: dict = field(default_factory=dict)
+    formatted_blanks: Sequence[tuple[int, int]] = ()  # absolute 0-based cells: empty, with a border
 
 
 def write_xlsx(path: Path, sheets: Sequence[Sheet]) -> Path:
@@ -66,6 +66,8 @@ def write_xlsx(path: Path, sheets: Sequence[Sheet]) -> Path:
                 _write_cell(ws, r0 + r, c0 + c, value, date_format)
         for r1, c1, r2, c2, value in spec.merges:
             ws.merge_range(r1, c1, r2, c2, value)
+        for r, c in spec.formatted_blanks:
+            ws.write_blank(r, c, None, boxed)
         extra_rows, extra_cols = spec.trailing_formatted
         if extra_rows or extra_cols:
             width = max((len(r) for r in spec.rows), default=0)
