@@ -77,8 +77,7 @@ def _ingest(args, db: Path) -> int:
         result = check_upload(store, upload)
         print(f"{path.name}: {upload.row_counts()}，错误 {result.errors} 个，警告 {result.warnings} 个")
         if len(result.findings):
-            shown = for_display(result.findings).astype(object)
-            print(shown.where(shown.notna(), "").to_string(index=False, max_rows=200))
+            print(for_display(result.findings).astype(object).fillna("").to_string(index=False, max_rows=200))
         if result.duplicate_of:
             print(f"  这个文件已经上传过（批次 {result.duplicate_of}），未重复入库")
             continue

@@ -68,3 +68,8 @@ def delta_pct(today: float | None, before: float | None) -> str | None:
 
 def delta_int(today: int, before: int) -> str:
     return f"{today - before:+,}"
+
+
+def current_user() -> str:
+    """Who is acting, for the audit. The login (roles issue) puts the signed-in user here."""
+    return str(st.session_state.get("user_name", "演示用户"))
