@@ -19,11 +19,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from .contract import SHEET_BY_KIND, SHEETS, match_header
+from .contract import SHEET_BY_KIND, SHEETS, match_header, normalise_header
 from .errors import UserError
 from .findings import Finding, column_letter
 
 HEADER_SCAN_ROWS = 30
+# Columns on almost every government table that carry nothing to store: ignored without a warning.
+IGNORED_HEADERS = {"序号", "no", "no.", "#", "备注", "说明"}
 MIN_HEADER_MATCHES = 3
 
 
@@ -312,7 +314,7 @@ def _recognise(grid: _Grid, findings: list[Finding]) -> _Part | None:
         letter = column_letter(grid.first_col + col_index)
         name = match_header(kind, text)
         if name is None:
-            if text:
+            if text and normalise_header(text) not in IGNORED_HEADERS:
                 findings.append(Finding(grid.name, header_row, text, None, "unknown_column",
                                         f"列“{text}”（{letter}列）不在{spec.label}的字段中，已忽略", "warning"))
             continue
