@@ -25,7 +25,7 @@ from .findings import Finding, column_letter
 
 HEADER_SCAN_ROWS = 30
 # Columns on almost every government table that carry nothing to store: ignored without a warning.
-IGNORED_HEADERS = {"序号", "no", "no.", "#", "备注", "说明"}
+IGNORED_HEADERS = {"序号", "no", "no.", "#"}
 MIN_HEADER_MATCHES = 3
 
 
