@@ -293,3 +293,12 @@ def test_limits_refuse_oversized_sheets(tmp_path):
     with pytest.raises(UserError, match="超过上限 0 MB"):
         read_upload(path.name, path.read_bytes(), Limits(max_file_bytes=100))
 
+
+
+def test_serial_number_column_is_ignored_silently(store, tmp_path):
+    path = write_xlsx(tmp_path / "序号.xlsx", [
+        Sheet("楼宇名录", [["序号", *BUILDING_HEADER], [1, *building_row("T-001")], [2, *building_row("T-002")]]),
+    ])
+    assert check_file(store, path) == []
+    upload = read_file(path)
+    assert upload.sheets["buildings"].table.column("building_id").to_pylist() == ["T-001", "T-002"]
