@@ -11,6 +11,7 @@ import math
 import shutil
 from pathlib import Path
 
+import fastexcel
 import grading_data as gd
 import pandas as pd
 import pytest
@@ -551,3 +552,19 @@ def test_incremental_regrade_with_a_long_fever_window(db, cur):
     incremental = snapshot(cur)
     grade.regrade_all(db)
     assert snapshot(cur) == incremental
+
+
+def test_export_xlsx(db, cur):
+    grade.set_override(db, JSL1, "中", "=HYPERLINK(\"x\")", D(2020, 2, 12), None, "王书记")
+    day = D(2020, 2, 12)
+    content = grade.export_xlsx(grade.grades_on(cur, day, "江苏路街道"), day, "江苏路街道")
+    reader = fastexcel.read_excel(content)
+    assert reader.load_sheet(0, header_row=None, n_rows=1).to_pandas().iloc[0, 0] == \
+        "江苏路街道楼宇风险分级（2020年2月12日）"
+    table = reader.load_sheet(0, header_row=1).to_pandas()
+    assert list(table.columns) == ["楼宇编号", "楼宇名称", "所属街道", "风险等级", "计算等级", "评分", "前一日等级", "主要原因",
+                                   "人工调整"]
+    assert table.astype(object).where(table.notna(), None).values.tolist() == [
+        [JSL2, "繁杂广场", "江苏路街道", "▲ 高", "▲ 高", 66.0, "▲ 高", "防控措施 59.1%，贡献 16.4 分", ""],
+        [JSL1, "清朗大厦", "江苏路街道", "◆ 中", "● 低", 13.8, "● 低", '人工调整：=HYPERLINK("x")', "是"],
+    ]
