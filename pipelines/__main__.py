@@ -67,6 +67,9 @@ def _ingest(args, db: Path) -> int:
     from .commit import check_upload, commit_upload
     from .ingest import read_upload
 
+    for path in args.files:
+        if not path.is_file():
+            raise UserError(f"找不到文件：{path}", "请检查路径和文件名")
     store = Store(db)
     worst = 0
     for path in args.files:
