@@ -60,7 +60,7 @@ def page() -> None:
     map_column, list_column = st.columns([1, 1])
     with map_column:
         st.subheader("楼宇地图")
-        deck, points = situation.deck(day, street, width=520, height=380)
+        deck, points = situation.deck(day, street, width=480, height=380)
         st.pydeck_chart(deck, height=420, key="overview-map")
         st.caption("柱高 = 当日在岗人数；颜色与符号 = 风险等级（▲ 高 ◆ 中 ● 低，○ 未评级）。详见“楼宇地图”页。")
     with list_column:

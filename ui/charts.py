@@ -205,8 +205,8 @@ def grade_history_chart(history: pd.DataFrame, height: int = 180) -> alt.Chart:
     """A building's score by day, each point in its grade's colour and shape."""
     data = history.copy()
     data["day"] = pd.to_datetime(data["day"])
-    data["等级"] = [risk.shown(g) for g in data["grade"]]
-    domain = [risk.shown(g) for g in risk.GRADES]
+    data["等级"] = [risk.style(g)["label"] for g in data["grade"]]  # the shape is drawn by the point itself
+    domain = [risk.style(g)["label"] for g in risk.GRADES]
     colours = [risk.style(g)["color"] for g in risk.GRADES]
     shapes = ["triangle-up", "diamond", "circle"]
     line = alt.Chart(data).mark_line(color="#9aa5b1").encode(x=alt.X("day:T", axis=DATE_AXIS),

@@ -67,3 +67,7 @@ def latest_day() -> dt.date | None:
 
 def streets() -> list[str]:
     return query(metrics.streets)
+
+
+def first_day() -> dt.date | None:
+    return query(metrics.first_day)

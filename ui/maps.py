@@ -86,8 +86,8 @@ def view_for(points: pd.DataFrame, district: dict | None = None, pitch: float = 
     else:
         lons, lats = [121.42], [31.22]
     # Web Mercator: at zoom z the world is 256·2^z px wide. Fit the buildings into width × height with a margin.
-    lon_span = max(max(lons) - min(lons), 0.003) * 1.3
-    lat_span = max(max(lats) - min(lats), 0.003) * 1.3 / math.cos(math.radians(sum(lats) / len(lats)))
+    lon_span = max(max(lons) - min(lons), 0.003) * 1.6  # margin, and room for the pitch
+    lat_span = max(max(lats) - min(lats), 0.003) * 1.8 / math.cos(math.radians(sum(lats) / len(lats)))
     zoom = min(math.log2(width * 360 / (256 * lon_span)), math.log2(height * 360 / (256 * lat_span)))
     zoom = max(10.5, min(16.5, zoom))
     return pdk.ViewState(longitude=(min(lons) + max(lons)) / 2, latitude=(min(lats) + max(lats)) / 2,
