@@ -4,6 +4,7 @@ Opened from the map and lists with ?building=<楼宇编号>."""
 
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
 
 from pipelines import buildings, company_requests, metrics, risk
 from pipelines.contract import CHECK_AREAS
@@ -163,6 +164,10 @@ def page() -> None:
         else:
             open_count = int((asks["status"] != "已办结").sum())
             st.markdown(f"共 **{len(asks)}** 件，未办结 **{open_count}** 件。")
+            try:
+                st.page_link("pages/requests.py", label="在“企业诉求”页查看", query_params={"building": building_id})
+            except StreamlitPageNotFoundError:
+                pass  # a page run on its own (tests) has no navigation
             st.dataframe(asks[["request_id", "request_date", "company_name", "category", "content", "status",
                                "days_open", "days_to_close"]].rename(columns={
                 "request_id": "诉求编号", "request_date": "日期", "company_name": "企业", "category": "类别",

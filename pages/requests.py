@@ -27,11 +27,20 @@ def page() -> None:
     if as_of is None:
         st.info("还没有企业诉求数据。请上传“企业诉求”表（诉求编号、日期、统一社会信用代码、类别、内容、状态、办结日期）。")
         return
+    wanted = st.query_params.get("building")  # ?building=JSL-001: a link from a building's page
+    if wanted != st.session_state.get("requests-linked"):
+        st.session_state["requests-linked"] = wanted
+        everything = data.query(buildings.building_list, None).set_index("building_id")
+        if wanted in everything.index:
+            st.session_state["requests-street"] = everything.loc[wanted, "street"]
+            st.session_state["requests-building"] = wanted
     c1, c2, c3, c4 = st.columns([1, 2, 2, 2])
     with c1:
         street = street_filter(key="requests-street")
     listed = data.query(buildings.building_list, street)
     names = building_label(listed)
+    if st.session_state.get("requests-building") not in (ALL_BUILDINGS, *names):
+        st.session_state.pop("requests-building", None)
     with c2:
         building = st.selectbox("楼宇", [ALL_BUILDINGS, *names], format_func=lambda b: names.get(b, b),
                                 key="requests-building")
@@ -62,7 +71,7 @@ def page() -> None:
     counts = company_requests.counts(frame)
     with left:
         st.subheader("按类别和状态")
-        st.altair_chart(charts.request_bars(counts), width="stretch")
+        st.altair_chart(charts.request_bars(counts), width="stretch", height=44 * len(counts) + 80)
     with right:
         st.subheader("件数")
         st.dataframe(counts, hide_index=True)

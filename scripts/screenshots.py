@@ -28,7 +28,7 @@ PAGES = [
     ("02_map.png", "map", "选择楼宇查看详情", 2500),
     ("03_curves.png", "curves", "何时达到", 1500),
     ("04_building.png", "building?building=JSL-001", "入驻企业", 1500),
-    ("05_requests.png", "requests", "问题解决清单", 1000),
+    ("05_requests.png", "requests?building=JSL-001", "问题解决清单", 1000),
     ("06_feed.png", "feed", "实时播报", 500),
 ]
 MAX_BYTES = 400_000

@@ -329,3 +329,18 @@ def test_feed_shows_newest_first_and_filters_by_kind(cur):
     batches = cur.execute("select batch_id from batches order by batch_id desc").fetchall()
     assert len(lines) == len(batches)
     assert [re.search(r"批次 (\d+)", line).group(1) for line in lines] == [str(b) for (b,) in batches]
+
+
+def test_requests_page_opens_on_the_building_of_a_link(cur):
+    building = one(cur, "select c.building_id from requests q join companies c using (credit_code) "
+                        "group by 1 order by count(*) desc, 1 limit 1")[0]
+    at = run("requests.py", building=building)
+    assert at.selectbox(key="requests-building").value == building
+    expected = one(cur, "select count(*) from requests q join companies c using (credit_code) "
+                        "where c.building_id = ?", [building])[0]
+    assert metrics(at)["诉求总数"][0] == str(expected)
+    at.selectbox(key="requests-building").select("全部楼宇").run()  # the user's choice then wins over the link
+    street_total = one(cur, "select count(*) from requests q join companies c using (credit_code) join buildings b "
+                            "using (building_id) where b.street = (select street from buildings where building_id = ?)",
+                       [building])[0]
+    assert metrics(at)["诉求总数"][0] == str(street_total)

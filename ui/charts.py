@@ -159,7 +159,7 @@ def request_bars(table: pd.DataFrame, height: int | None = None) -> alt.Chart:
         order=alt.Order("status_order:Q"),
         tooltip=["类别:N", "状态:N", "件数:Q"],
     ).transform_calculate(status_order="indexof(['待办', '办理中', '已办结'], datum['状态'])").properties(
-        height=height or 36 * len(table) + 20)
+        height=height or 44 * len(table) + 20)
 
 
 def checklist_heatmap(long: pd.DataFrame, height: int = 200) -> alt.Chart:
