@@ -36,10 +36,16 @@ def show_error(error: UserError) -> None:
 
 
 def guarded(page: Callable[[], T]) -> Callable[[], T | None]:
-    """Run a page body; a UserError is shown in Chinese, never as a traceback."""
+    """Run a page body; a UserError is shown in Chinese, never as a traceback.
+
+    Before the body runs, the page's permission (ui/access.py PAGES) is checked for the session's user.
+    """
 
     @wraps(page)
     def run() -> T | None:
+        from .access import guard_page  # access: who may see this page (late import: access uses common)
+
+        guard_page(page)
         try:
             return page()
         except UserError as exc:
@@ -50,7 +56,13 @@ def guarded(page: Callable[[], T]) -> Callable[[], T | None]:
 
 
 def street_filter(key: str = "street") -> str | None:
-    """Street selector shared by pages; None means all streets."""
+    """Street selector shared by pages; None means all streets. A street user gets their street, fixed."""
+    from .access import scope_street
+
+    forced = scope_street()
+    if forced is not None:
+        st.selectbox("街道", [forced], key=key, disabled=True)
+        return forced
     options = [ALL_STREETS, *data.streets()]
     choice = st.selectbox("街道", options, key=key)
     return None if choice == ALL_STREETS else choice

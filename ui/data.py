@@ -50,13 +50,16 @@ def _run(fn: Callable[..., T], *args: object) -> T:
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def cached(_fn: Callable[..., T], fn_name: str, version: int, *args: object) -> T:
-    """Result of pipelines function fn(cur, *args) for this data version."""
+def cached(_fn: Callable[..., T], fn_name: str, db: str, version: int, *args: object) -> T:
+    """Result of pipelines function fn(cur, *args) for this database and data version."""
     return _run(_fn, *args)
 
 
 def query(fn: Callable[..., T], *args: object) -> T:
-    return cached(fn, f"{fn.__module__}.{fn.__qualname__}", data_version(), *args)
+    """fn(cur, *args), cached; a DataFrame comes back masked and street-filtered for the session's user."""
+    from .access import protect  # late import: access uses this module
+
+    return protect(cached(fn, f"{fn.__module__}.{fn.__qualname__}", str(store().path), data_version(), *args))
 
 
 def latest_day() -> dt.date | None:
@@ -64,4 +67,8 @@ def latest_day() -> dt.date | None:
 
 
 def streets() -> list[str]:
-    return query(metrics.streets)
+    """The streets in the data; a street user sees only their own."""
+    from .access import scope_street
+
+    forced = scope_street()
+    return [s for s in query(metrics.streets) if forced is None or s == forced]
