@@ -38,7 +38,7 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
     """UTF-8 with BOM: what Excel and WPS in China open without garbling the Chinese."""
-    return neutralise_frame(frame).to_csv(index=False).encode("utf-8-sig")
+    return neutralise_frame(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 def to_xlsx_bytes(frame: pd.DataFrame, sheet_name: str = "导出") -> bytes:

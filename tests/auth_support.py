@@ -9,6 +9,14 @@ from streamlit.testing.v1 import AppTest
 from pipelines.auth import DEMO_USERS, ROLE_PERMISSIONS
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# The specification of issue 7, written out independently of pipelines.auth.ROLE_PERMISSIONS.
+SPEC = {
+    "leader": {"view", "kiosk", "grade.override", "config.approve"},
+    "analyst": {"view", "kiosk", "upload", "rollback", "config.edit"},
+    "screen": {"kiosk"},
+    "admin": {"view", "kiosk", "users.manage", "tokens.manage", "audit.view", "personal.view"},
+}
 APP = ROOT / "streamlit_app.py"
 
 # One district demo user per role, and the street-scoped one.

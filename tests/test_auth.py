@@ -7,6 +7,7 @@ import io
 import json
 
 import pytest
+from auth_support import SPEC
 
 from pipelines import auth
 from pipelines.__main__ import main
@@ -14,13 +15,6 @@ from pipelines.auth import Forbidden, LoginFailed
 from pipelines.errors import UserError
 from pipelines.store import Store
 
-# The specification of issue 7, written out independently of pipelines.auth.ROLE_PERMISSIONS.
-SPEC = {
-    "leader": {"view", "kiosk", "grade.override", "config.approve"},
-    "analyst": {"view", "kiosk", "upload", "rollback", "config.edit"},
-    "screen": {"kiosk"},
-    "admin": {"view", "kiosk", "users.manage", "tokens.manage", "audit.view", "personal.view"},
-}
 PASSWORD = "correct horse battery"
 NOW = dt.datetime(2020, 2, 17, 9, 0, tzinfo=dt.UTC)
 
