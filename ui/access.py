@@ -134,6 +134,7 @@ def login(username: str, password: str) -> Principal:
 
 
 def logout(notice: UserError | None = None) -> None:
+    """End the session (also the logout button's callback: it runs before whatever script runs next)."""
     via = st.session_state.get(VIA_KEY)
     for key in (USER_KEY, VIA_KEY, SEEN_KEY):
         st.session_state.pop(key, None)
@@ -213,7 +214,12 @@ def guard_page(page: Callable[..., Any] | str) -> Principal:
         st.error(f"页面 {_page_key(page)} 未登记访问权限，已拒绝", icon="⛔")
         st.stop()
     if user is None:
+        # Reached without the entry script's gate: Streamlit runs a pages/ file directly for a direct URL
+        # until the first st.navigation call of the process. Log in right here instead.
+        from .login import login_page
+
         st.warning("请先登录", icon="🔒")
+        login_page()
         st.stop()
     try:
         auth.require(user, spec.permission)
@@ -262,9 +268,8 @@ def app() -> None:
 def _user_box(user: Principal) -> None:
     with st.sidebar:
         st.caption(f"👤 {user.display_name}\n\n{user.role_label} · {user.scope_label}")
-        if user.via != "token" and st.button("退出登录", key="auth_logout_button"):
-            logout()
-            st.rerun()
+        if user.via != "token":
+            st.button("退出登录", key="auth_logout_button", on_click=logout)
 
 
 def _bad_token_page() -> None:
@@ -277,6 +282,5 @@ def _no_pages() -> None:
     st.title("复工态势台")
     st.info("您的角色目前没有可打开的页面（大屏页面尚未安装）。" if user and user.role == "screen"
             else "您的角色目前没有可打开的页面，请联系管理员。")
-    if user is not None and user.via != "token" and st.button("退出登录", key="auth_logout_button"):
-        logout()
-        st.rerun()
+    if user is not None and user.via != "token":
+        st.button("退出登录", key="auth_logout_button", on_click=logout)
