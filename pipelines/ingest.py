@@ -103,7 +103,7 @@ def read_upload(file_name: str, content: bytes, limits: Limits = DEFAULT_LIMITS)
         if part is not None:
             parts.setdefault(part.kind, []).append(part)
     sheets = {kind: _combine(kind, kind_parts) for kind, kind_parts in parts.items()}
-    if not sheets and not findings:
+    if not sheets and not any(f.severity == "error" for f in findings):  # unknown sheets only: still nothing to store
         findings.append(Finding(grids[0].name if grids else file_name, None, None, None, "no_sheet",
                                 "文件中没有找到可识别的数据表：请使用模板中的表头", "error"))
     return Upload(file_name, hashlib.sha256(content).hexdigest(), content, sheets, findings)

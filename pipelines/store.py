@@ -190,6 +190,8 @@ class Store:
 
     def keep_raw_file(self, sha256: str, suffix: str, content: bytes) -> tuple[Path, bool]:
         """Keep the uploaded file byte for byte, named by its hash (never by the user's file name)."""
+        if not re.fullmatch(r"[0-9a-f]{64}", sha256):
+            raise ValueError("keep_raw_file needs a SHA-256 hex digest")  # a bug, never user input
         self.raw_dir.mkdir(parents=True, exist_ok=True)
         safe_suffix = suffix.lower() if re.fullmatch(r"\.[a-z0-9]{1,5}", suffix.lower()) else ".bin"
         path = self.raw_dir / f"{sha256}{safe_suffix}"
