@@ -83,9 +83,7 @@ def test_navigation_matrix(sample_env, username):
     street = STREET_OF[username]
     foreign = foreign_strings(sample_env, street) if street else []
     for file in allowed:
-        # AppTest (like a server before its first st.navigation call) runs a page file directly once it is
-        # selected; the page's own guard is what lets this user in.
-        page = page_as(file, username).run()
+        page = page_as(file, username).run()  # the page's own guard lets this user in
         assert not page.exception, (file, page.exception)
         assert not refused(page), (file, [e.value for e in page.error])
         if street:

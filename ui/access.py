@@ -206,8 +206,22 @@ def _page_key(page: Callable[..., Any] | str) -> str:
         return path.name
 
 
+def _leave_pages_directory_mode() -> None:
+    """Until the first st.navigation call of the process, Streamlit treats pages/ as an old-style multipage
+    directory and runs a page file directly for a direct URL, skipping streamlit_app.py. Switch that mode off
+    (as st.navigation itself does) and rerun, so the entry script's gate and navigation run as usual."""
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # a later Streamlit without it: the checks below still hold
+        return
+    if getattr(PagesManager, "uses_pages_directory", False):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def guard_page(page: Callable[..., Any] | str) -> Principal:
     """Stop the page unless the session's user may see it. Pages not in PAGES are refused (deny by default)."""
+    _leave_pages_directory_mode()
     spec = PAGE_BY_FILE.get(_page_key(page))
     user = current_user()
     if spec is None:

@@ -7,6 +7,7 @@ the first administrator from the command line (there is no default password).
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pandas as pd
 import streamlit as st
@@ -21,8 +22,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def kiosk_url(token: str) -> str:
-    base = (st.context.url or "http://localhost:8501/").split("?")[0].rstrip("/")
-    return f"{base}/?kiosk=1&token={token}"
+    """The app's root URL as the browser sees it (not the current page's) with the kiosk token."""
+    parts = urlsplit(st.context.url or "http://localhost:8501/")
+    base_path = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    root = f"{parts.scheme}://{parts.netloc}/" + (f"{base_path}/" if base_path else "")
+    return f"{root}?kiosk=1&token={token}"
 
 
 def _db_label(path: Path) -> str:
