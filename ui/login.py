@@ -6,6 +6,7 @@ the first administrator from the command line (there is no default password).
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -67,7 +68,10 @@ def login_page() -> None:
         else:
             st.rerun()
     if access.oidc_configured():
-        st.button("使用统一身份认证登录", on_click=st.login, key="login_oidc")
+        if importlib.util.find_spec("authlib") is None:  # st.login needs it; it is not a requirement
+            st.caption("已配置统一身份认证，但未安装 Authlib：请运行 .venv/bin/pip install Authlib 后重启。")
+        else:
+            st.button("使用统一身份认证登录", on_click=st.login, key="login_oidc")
     conf = auth.settings()
     st.caption(f"连续输错 {conf.max_failures} 次密码，账号锁定 {conf.lock_minutes} 分钟；"
                f"{conf.idle_minutes} 分钟未操作自动退出。")
