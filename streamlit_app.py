@@ -6,7 +6,7 @@ gate, the kiosk switch (?kiosk=1&token=...) and the navigation built for the log
 
 import streamlit as st
 
-st.set_page_config(page_title="复工态势台", page_icon="🏢", layout="wide")
+st.set_page_config(page_title="复工态势台", page_icon=":material/apartment:", layout="wide")
 
 from ui import access  # noqa: E402  (after set_page_config)
 

@@ -42,8 +42,9 @@ class PageSpec:
 
 # -- the registry: every page and the permission it needs ---------------------------------------
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("pages/overview.py", "态势总览", "📊", auth.VIEW, default=True),
-    PageSpec("pages/admin.py", "用户与审计", "🔐", auth.USERS, section="管理"),
+    PageSpec("pages/overview.py", "态势总览", ":material/dashboard:", auth.VIEW, default=True),
+    PageSpec("pages/risk.py", "风险分级", ":material/traffic:", auth.VIEW),
+    PageSpec("pages/admin.py", "用户与审计", ":material/admin_panel_settings:", auth.USERS, section="管理"),
 )
 # -----------------------------------------------------------------------------------------------
 

@@ -80,3 +80,11 @@ def delta_pct(today: float | None, before: float | None) -> str | None:
 
 def delta_int(today: int, before: int) -> str:
     return f"{today - before:+,}"
+
+
+def current_user() -> str:
+    """Who is acting, for the audit: the logged-in user (ui/access.py). Actions check their permission with
+    ui.access.require(...) first."""
+    from .access import actor
+
+    return actor()
