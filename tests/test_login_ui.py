@@ -186,6 +186,14 @@ def test_oidc_is_optional_and_maps_by_email(real_db):
         assert (offered, missing) == (["使用统一身份认证登录"], [])
     else:  # st.login needs Authlib, which is not a requirement: the page says so instead of a broken button
         assert offered == [] and len(missing) == 1
+    stranger = app_as(None)
+    stranger.secrets["auth"] = dict(configured.secrets["auth"])
+    stranger.user = {"is_logged_in": True, "email": "stranger@example.com"}
+    stranger.run()
+    assert stranger.error[0].value.startswith("统一身份认证账号 stranger@example.com 未开通或已停用")
+    stranger.run()
+    refused = [r for r in audit(real_db) if r[1] == "login.failed"]
+    assert [(a, b) for a, b, _, _ in refused] == [("stranger@example.com", "login.failed")]  # once, not per click
     configured.user = {"is_logged_in": True, "email": "li@example.gov.cn"}
     configured.run()
     assert [t.value for t in configured.title] == ["态势总览"]
@@ -197,3 +205,15 @@ def test_page_guard_uses_the_same_session(real_db):
     auth.add_user(store_of(real_db), "cli:root", "a1", "甲", "analyst", None, PASSWORD)
     at = page_as("pages/admin.py", "a1").run()
     assert at.error[0].value == "无权限：“管理用户”需要管理员角色，您当前的角色是分析员\n\n如确需此权限，请联系管理员"
+
+
+def test_an_older_sample_without_users_gets_its_demo_accounts(tmp_path, monkeypatch):
+    path = tmp_path / "old-sample.duckdb"
+    store = Store(path)
+    store.set_meta("sample", "1")
+    store.close()
+    monkeypatch.setenv("FUGONG_DB", str(path))
+    at = app_as(None).run()
+    assert not at.exception and [t.label for t in at.text_input] == ["用户名", "密码"]
+    assert at.dataframe[0].value["用户名"].tolist() == [u for u, *_ in auth.DEMO_USERS]
+    assert auth.user_count(store_of(path).cursor()) == len(auth.DEMO_USERS)

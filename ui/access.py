@@ -56,6 +56,7 @@ VIA_KEY = "auth_via"
 SEEN_KEY = "auth_seen"
 NOTICE_KEY = "auth_notice"
 TOKEN_AUDITED_KEY = "auth_token_audited"
+OIDC_REFUSED_KEY = "auth_oidc_refused"
 
 
 # -- who is this --------------------------------------------------------------------------------
@@ -96,10 +97,14 @@ def current_user() -> Principal | None:
         return principal
     username = st.session_state.get(USER_KEY)
     if username is None and oidc_configured() and getattr(st.user, "is_logged_in", False):
+        email = str(st.user.get("email") or "")
+        if st.session_state.get(OIDC_REFUSED_KEY) == email:  # refused once: not again (and again audited) per click
+            return None
         try:
-            principal = auth.login_oidc(store, str(st.user.get("email") or ""))
+            principal = auth.login_oidc(store, email)
         except UserError as exc:
             st.session_state[NOTICE_KEY] = exc
+            st.session_state[OIDC_REFUSED_KEY] = email
             return None
         _start_session(principal)
         return principal

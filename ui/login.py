@@ -47,6 +47,9 @@ def login_page() -> None:
         show_error(notice)
     with data.cursor() as cur:
         users = auth.user_count(cur)
+    if users == 0 and sample:  # a sample built before logins existed: give it its demo accounts now
+        auth.add_demo_users(store)
+        users = len(auth.DEMO_USERS)
     if users == 0:
         db = _db_label(store.path)
         st.info("这个数据库还没有任何用户，需要先在命令行创建第一个管理员（没有默认密码）。")
