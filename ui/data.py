@@ -59,7 +59,9 @@ def query(fn: Callable[..., T], *args: object) -> T:
     """fn(cur, *args), cached; a DataFrame comes back masked and street-filtered for the session's user."""
     from .access import protect  # late import: access uses this module
 
-    return protect(cached(fn, f"{fn.__module__}.{fn.__qualname__}", str(store().path), data_version(), *args))
+    # The database path is part of the key: two databases (tests, a switch of FUGONG_DB) can be at the
+    # same data version with different data.
+    return protect(cached(fn, f"{fn.__module__}.{fn.__qualname__}", str(default_db_path()), data_version(), *args))
 
 
 def latest_day() -> dt.date | None:
