@@ -44,6 +44,7 @@ class PageSpec:
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/overview.py", "态势总览", ":material/dashboard:", auth.VIEW, default=True),
     PageSpec("pages/risk.py", "风险分级", ":material/traffic:", auth.VIEW),
+    PageSpec("pages/kiosk.py", "大屏", ":material/tv:", auth.KIOSK, kiosk=True),
     PageSpec("pages/admin.py", "用户与审计", ":material/admin_panel_settings:", auth.USERS, section="管理"),
 )
 # -----------------------------------------------------------------------------------------------
