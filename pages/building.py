@@ -55,10 +55,14 @@ def page() -> None:
         return
     with date_column:
         day = day_picker(as_of, key="building-day")
-    info = data.query(buildings.info, building_id)
+    found = data.query(buildings.info, building_id)  # masked and street-scoped for the user
+    if found.empty:
+        st.warning(f"无权查看楼宇 {building_id}，或它不在您的街道。")
+        return
+    info = found.iloc[0].to_dict()
     st.subheader(f"{md(info['building_name'])}（{md(building_id)}）")
     st.caption(" · ".join(md(x) for x in (info["street"], info["address"], info["property_company"]) if x)
-               + f" · 建筑面积 {info['floor_area']:,.0f} ㎡ · {info['floors'] or '—'} 层 · 楼长 {md(info['building_manager']) or '—'}"
+               + f" · 建筑面积 {info['floor_area']:,.0f} ㎡ · {info['floors'] or '—'} 层 · 楼长 {md(info['building_manager'] or '') or '—'}"
                + f" · 入驻企业 {info['companies'] or 0} 家，员工 {info['staff']:,} 人，{info['industries'] or 0} 个行业")
 
     # -- grade and factors ------------------------------------------------------------------------
@@ -118,7 +122,7 @@ def page() -> None:
             "key_company": "重点企业", "employees": "员工总数", "planned_date": "计划复工日期",
             "on_site": f"{short_date(day)}在岗", "remote": "居家办公", "home_observation": "居家观察", "fever": "体温异常",
             "contact_person": "防控联系人", "contact_phone": "联系电话"})
-        st.caption(f"{len(tenants)} 家企业；联系人与电话已脱敏。空白的在岗人数表示当日未报送。")
+        st.caption(f"{len(tenants)} 家企业；联系人与电话仅管理员可见全文。空白的在岗人数表示当日未报送。")
         st.dataframe(table, hide_index=True, column_config={
             "计划复工日期": st.column_config.DateColumn(format="M月D日")})
         downloads(table, f"入驻企业_{building_id}_{day.isoformat()}", key="building-tenants")

@@ -4,10 +4,10 @@ and street outlines. Works offline: with default settings the map asks nothing f
 import pandas as pd
 import streamlit as st
 
-from pipelines import geo
+from pipelines import auth, geo
 from pipelines.errors import UserError
 from pipelines.settings import map_style_url
-from ui import data, maps, situation
+from ui import access, data, maps, situation
 from ui.common import (current_user, building_label, building_link, cn_date, day_picker, guarded, md, page_header, pct,
                        show_error, street_filter)
 
@@ -39,7 +39,7 @@ def page() -> None:
     chosen = maps.selected_building(event)
     outlines = situation.street_outlines()
     if not outlines["features"]:
-        st.caption("尚未上传街道边界：图中仅画出长宁区区界与楼宇（街道名称标在其楼宇中间）。可在下方上传街道边界 GeoJSON。")
+        st.caption("尚未上传街道边界：图中仅画出长宁区区界与楼宇（街道名称标在其楼宇上方）。分析员可在本页下方上传街道边界 GeoJSON。")
 
     names = building_label(points)
     ids = list(points["building_id"])
@@ -65,9 +65,11 @@ def page() -> None:
             "人员返岗率": st.column_config.NumberColumn(format="percent"),
             "评分": st.column_config.NumberColumn(format="%.1f")})
 
+    if not access.can(auth.UPLOAD):
+        return
     with st.expander("街道边界（GeoJSON 上传）"):
         if outlines["features"]:
-            st.write("已上传：" + "、".join(f["properties"]["street"] for f in outlines["features"]))
+            st.markdown("已上传：" + "、".join(md(f["properties"]["street"]) for f in outlines["features"]))
         st.caption("每个要素一个街道：Polygon 或 MultiPolygon，properties 中 street 或 name 填街道名称（如 江苏路街道）。"
                    "每次上传都会保存并记入审计日志，同一街道以最近一次为准。")
         crs = st.radio("坐标系", ["GCJ02", "WGS84"], horizontal=True, key="outline-crs",
@@ -75,6 +77,7 @@ def page() -> None:
         upload = st.file_uploader("街道边界文件", type=["geojson", "json"], key="outline-file")
         if upload is not None and st.button("保存街道边界", key="outline-save"):
             try:
+                access.require(auth.UPLOAD)
                 saved = geo.save_street_outlines(data.store(), upload.name, upload.getvalue(), current_user(), crs)
             except UserError as exc:
                 show_error(exc)

@@ -1,4 +1,7 @@
-"""One building in detail: directory row, tenants (contacts masked), checklist history, returnees."""
+"""One building in detail: directory row, tenants, checklist history, returnees.
+
+Personal columns (楼长, 防控联系人, 联系电话, 检查人) come back as stored: the pages read through ui.data.query,
+which masks them for every role but admin (ui.access.protect, pipelines.privacy)."""
 
 from __future__ import annotations
 
@@ -9,7 +12,6 @@ import pandas as pd
 
 from .contract import CHECK_AREAS
 from .errors import UserError
-from .privacy import mask_name, mask_phone
 from .store import read_sql
 
 
@@ -17,29 +19,22 @@ def building_list(cur: duckdb.DuckDBPyConnection, street: str | None = None) -> 
     return cur.execute(read_sql("queries/building_list.sql"), {"street": street}).df()
 
 
-def info(cur: duckdb.DuckDBPyConnection, building_id: str) -> dict[str, object]:
-    """The building's directory row with tenant totals; 楼长 (a person's name) masked."""
+def info(cur: duckdb.DuckDBPyConnection, building_id: str) -> pd.DataFrame:
+    """The building's directory row with tenant totals (one row)."""
     frame = cur.execute(read_sql("queries/building_info.sql"), {"building_id": building_id}).df()
     if frame.empty:
         raise UserError(f"楼宇 {building_id} 不存在", "请从列表中选择楼宇")
-    row = frame.iloc[0].to_dict()
-    row["building_manager"] = mask_name(row.get("building_manager"))
-    return row
+    return frame
 
 
 def tenants(cur: duckdb.DuckDBPyConnection, building_id: str, day: dt.date) -> pd.DataFrame:
-    """The building's companies with their report on `day`; contact names and phones masked."""
-    frame = cur.execute(read_sql("queries/building_tenants.sql"), {"building_id": building_id, "day": day}).df()
-    frame["contact_person"] = frame["contact_person"].map(mask_name)
-    frame["contact_phone"] = frame["contact_phone"].map(mask_phone)
-    return frame
+    """The building's companies with their report on `day` (on_site null: no report that day)."""
+    return cur.execute(read_sql("queries/building_tenants.sql"), {"building_id": building_id, "day": day}).df()
 
 
 def checks(cur: duckdb.DuckDBPyConnection, building_id: str) -> pd.DataFrame:
-    """Inspection history, newest first; the inspector's name masked."""
-    frame = cur.execute(read_sql("queries/building_checks.sql"), {"building_id": building_id}).df()
-    frame["inspector"] = frame["inspector"].map(mask_name)
-    return frame
+    """Inspection history, newest first."""
+    return cur.execute(read_sql("queries/building_checks.sql"), {"building_id": building_id}).df()
 
 
 def checks_by_area(history: pd.DataFrame) -> pd.DataFrame:

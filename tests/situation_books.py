@@ -8,6 +8,7 @@ from pathlib import Path
 
 import xlsxwriter
 
+from pipelines.auth import add_user
 from pipelines.commit import commit_upload
 from pipelines.contract import BUILDINGS, COMPANIES, DAILY_RETURNS, REQUESTS, SheetSpec, credit_check_char
 from pipelines.ingest import read_upload
@@ -42,8 +43,11 @@ def upload(store: Store, name: str, content: bytes, actor: str = "测试员") ->
 
 
 def one_building_store(path: Path, name: str = EVIL_NAME, days: int = 3) -> Store:
-    """A store with one building (named `name`), two companies, a few days of returns and one request."""
+    """A store with one building (named `name`), two companies, a few days of returns and one request, and
+    the users the pages are run as (leader, analyst, admin)."""
     store = Store(path)
+    for username, role in (("leader", "leader"), ("analyst", "analyst"), ("admin", "admin")):
+        add_user(store, "测试", username, username, role, None, f"test-{username}-password")
     directory = workbook([
         (BUILDINGS, ["building_id", "building_name", "street", "lon", "lat", "crs", "floor_area"],
          [["T-001", name, "测试街道", 121.4305, 31.2200, "GCJ02", 20000]]),

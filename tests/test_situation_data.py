@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 
-import openpyxl
 import pandas as pd
 import pytest
 from situation_books import EVIL_NAME, credit_code, one_building_store, upload, workbook
 
-from pipelines import buildings, company_requests, export, feed, geo, metrics, projection, risk
+from pipelines import buildings, company_requests, feed, geo, metrics, projection, risk
 from pipelines.commit import rollback_batch
 from pipelines.contract import REQUESTS
 from pipelines.errors import UserError
-from pipelines.privacy import mask_name, mask_phone
 from pipelines.store import open_store
 
 LAST = dt.date(2020, 2, 19)  # the small sample runs 2020-02-10 .. 2020-02-19
@@ -148,18 +145,15 @@ def test_request_list_counts_and_closed_list(cur, raw):
         raw["requests"][raw["requests"]["credit_code"].isin(tenants)]["request_id"])
 
 
-def test_building_detail_masks_personal_data(cur, raw):
+def test_building_detail_tenants_and_checks(cur, raw):
     tenants = buildings.tenants(cur, "JSL-001", LAST)
     expected = raw["companies"][raw["companies"]["building_id"] == "JSL-001"]
     assert sorted(tenants["credit_code"]) == sorted(expected["credit_code"])
-    for phone in expected["contact_phone"].dropna():
-        assert phone not in set(tenants["contact_phone"])
-    for shown, original in zip(tenants.sort_values("credit_code")["contact_person"],
-                               expected.sort_values("credit_code")["contact_person"], strict=True):
-        assert shown == (original[0] + "*" if isinstance(original, str) else "")
-    info = buildings.info(cur, "JSL-001")
+    reported = raw["returns"][raw["returns"]["report_date"] == LAST].set_index("credit_code")["on_site"]
+    assert dict(zip(tenants["credit_code"], tenants["on_site"], strict=True)) == {
+        c: reported.get(c) for c in expected["credit_code"]}
+    info = buildings.info(cur, "JSL-001").iloc[0]
     assert info["building_name"] == "兆丰世贸大厦" and info["companies"] == len(expected)
-    assert info["building_manager"].endswith("*") and len(info["building_manager"]) == 2
     checks = buildings.checks(cur, "JSL-001")
     assert (checks["items_passed"] == checks[["area_closed", "area_registration", "area_plan", "area_disinfection",
                                               "area_mobilisation", "area_service"]].sum(axis=1)).all()
@@ -239,29 +233,6 @@ def test_projection_table_covers_both_metrics_per_group(cur):
     table = projection.table(curve, 0.8, LAST)
     assert len(table) == 2 * curve["group_key"].nunique()
     assert set(table["指标"]) == {"企业复工率", "人员返岗率"}
-
-
-# -- privacy and export ----------------------------------------------------------------------------
-
-def test_masks():
-    assert mask_name("王小明") == "王*" and mask_name("欧阳娜娜") == "欧*" and mask_name(None) == ""
-    assert mask_phone("13912341234") == "139****1234"
-    assert mask_phone("021-62345678") == "021****5678"
-    assert mask_phone("") == ""
-
-
-def test_exports_neutralise_formulas_and_keep_numbers():
-    frame = pd.DataFrame({"名称": ["=1+1", "+86", "-x", "@SUM(A1)", "正常"], "数值": [1, 2, 3, 4, 5],
-                          "日期": [dt.date(2020, 2, 17)] * 5})
-    text = export.to_csv_bytes(frame)
-    assert text.startswith(b"\xef\xbb\xbf")
-    lines = text.decode("utf-8-sig").splitlines()
-    assert lines[0] == "名称,数值,日期"
-    assert lines[1:] == ["'=1+1,1,2020-02-17", "'+86,2,2020-02-17", "'-x,3,2020-02-17", "'@SUM(A1),4,2020-02-17",
-                         "正常,5,2020-02-17"]
-    ws = openpyxl.load_workbook(io.BytesIO(export.to_xlsx_bytes(frame))).active
-    assert [c.value for c in ws[2]] == ["'=1+1", 1, dt.datetime(2020, 2, 17)]
-    assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
 
 
 # -- street outlines ---------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import re
 
 import numpy as np
 import pytest
+from auth_support import DEMO_BY_ROLE, STREET_OF, STREET_USER, logged_in
 from streamlit.testing.v1 import AppTest
 
 from pipelines.store import open_store
@@ -26,8 +27,8 @@ def cur(sample_db):
     c.close()
 
 
-def run(page: str, **query) -> AppTest:
-    at = AppTest.from_file(f"../pages/{page}", default_timeout=TIMEOUT)
+def run(page: str, role: str = "leader", user: str | None = None, **query) -> AppTest:
+    at = logged_in(AppTest.from_file(f"../pages/{page}", default_timeout=TIMEOUT), user or DEMO_BY_ROLE[role])
     for key, value in query.items():
         at.query_params[key] = value
     at.run()
@@ -247,8 +248,9 @@ def test_building_detail_from_query_param_then_another_building_and_day(cur):
     tenants = next(d.value for d in at.dataframe if "企业名称" in d.value.columns)
     expected = cur.execute("select company_name, contact_phone from companies where building_id = 'JSL-001'").df()
     assert sorted(tenants["企业名称"]) == sorted(expected["company_name"])
-    assert not set(expected["contact_phone"].dropna()) & set(tenants["联系电话"])
-    assert all(re.fullmatch(r"\d{3}\*+\d{4}|", p) for p in tenants["联系电话"])
+    assert not set(expected["contact_phone"].dropna()) & set(tenants["联系电话"])  # a leader sees them masked
+    assert all(re.fullmatch(r"\d{3}\*+\d{4}", p) for p in tenants["联系电话"].dropna())
+    assert tenants["联系电话"].notna().sum() == expected["contact_phone"].notna().sum()
     rate = one(cur, "select sum(r.on_site) / (select sum(employees) from companies where building_id = 'JSL-001') "
                     "from daily_returns r join companies c using (credit_code) where c.building_id = 'JSL-001' "
                     "and r.report_date = ?", [LAST])[0]
@@ -344,3 +346,24 @@ def test_requests_page_opens_on_the_building_of_a_link(cur):
                             "using (building_id) where b.street = (select street from buildings where building_id = ?)",
                        [building])[0]
     assert metrics(at)["诉求总数"][0] == str(street_total)
+
+
+def test_building_detail_shows_contacts_to_an_admin_only(cur):
+    expected = cur.execute("select company_name, contact_person, contact_phone from companies "
+                           "where building_id = 'JSL-001'").df()
+    at = run("building.py", role="admin", building="JSL-001")
+    tenants = next(d.value for d in at.dataframe if "企业名称" in d.value.columns)
+    shown = {n: (p, t) for n, p, t in zip(tenants["企业名称"], tenants["防控联系人"], tenants["联系电话"], strict=True)}
+    for name, person, phone in expected.itertuples(index=False):
+        assert shown[name] == (person, phone) or (shown[name][1] is None and phone is None)
+
+
+def test_a_street_user_sees_only_their_street(cur):
+    street = STREET_OF[STREET_USER]
+    at = run("map.py", user=STREET_USER)
+    ids = {row["building_id"] for row in layer(deck_spec(at), "buildings")["data"]}
+    expected = {b for (b,) in cur.execute("select building_id from buildings where street = ?", [street]).fetchall()}
+    assert ids == expected
+    other = one(cur, "select building_id from buildings where street <> ? order by 1 limit 1", [street])[0]
+    at = run("building.py", user=STREET_USER, building=other)
+    assert not any(f"（{md(other)}）" in h.value for h in at.subheader)

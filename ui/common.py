@@ -41,10 +41,16 @@ def show_error(error: UserError) -> None:
 
 
 def guarded(page: Callable[[], T]) -> Callable[[], T | None]:
-    """Run a page body; a UserError is shown in Chinese, never as a traceback."""
+    """Run a page body; a UserError is shown in Chinese, never as a traceback.
+
+    Before the body runs, the page's permission (ui/access.py PAGES) is checked for the session's user.
+    """
 
     @wraps(page)
     def run() -> T | None:
+        from .access import guard_page  # access: who may see this page (late import: access uses common)
+
+        guard_page(page)
         try:
             return page()
         except UserError as exc:
@@ -55,7 +61,13 @@ def guarded(page: Callable[[], T]) -> Callable[[], T | None]:
 
 
 def street_filter(key: str = "street") -> str | None:
-    """Street selector shared by pages; None means all streets."""
+    """Street selector shared by pages; None means all streets. A street user gets their street, fixed."""
+    from .access import scope_street
+
+    forced = scope_street()
+    if forced is not None:
+        st.selectbox("街道", [forced], key=key, disabled=True)
+        return forced
     options = [ALL_STREETS, *data.streets()]
     choice = st.selectbox("街道", options, key=key)
     return None if choice == ALL_STREETS else choice
@@ -131,5 +143,8 @@ def building_link(building_id: str, label: str, key: str | None = None) -> None:
 
 
 def current_user() -> str:
-    """Who is acting, for the audit. The login (roles issue) puts the signed-in user here."""
-    return str(st.session_state.get("user_name", "演示用户"))
+    """Who is acting, for the audit: the logged-in user (ui/access.py). Actions check their permission with
+    ui.access.require(...) first."""
+    from .access import actor
+
+    return actor()
