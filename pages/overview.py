@@ -28,15 +28,23 @@ def page() -> None:
     scope = street or "全部街道"
     st.caption(f"{scope} · {cn_date(day)} · 变化均与前一日（{cn_date(before.day)}）相比")
     row1 = st.columns(4)
-    row1[0].metric("企业复工率", pct(today.company_rate), delta_pct(today.company_rate, before.company_rate),
-                   help="当日有人在岗的企业 ÷ 企业总数")
-    row1[1].metric("人员返岗率", pct(today.staff_rate), delta_pct(today.staff_rate, before.staff_rate),
-                   help="当日在岗人数 ÷ 员工总数")
-    row1[2].metric("在岗人数", f"{today.on_site:,}", delta_int(today.on_site, before.on_site))
-    row1[3].metric("复工企业", f"{today.companies_back:,}", delta_int(today.companies_back, before.companies_back))
+    row1[0].metric("楼宇", f"{today.buildings:,}")
+    row1[1].metric("企业", f"{today.companies:,}")
+    row1[2].metric("员工总数", f"{today.staff:,}")
+    requests_now, requests_before = data.query(metrics.requests_open, street, day)
+    row1[3].metric("未办结诉求", f"{requests_now.open_requests:,}",
+                   delta_int(requests_now.open_requests, requests_before.open_requests), delta_color="inverse",
+                   help=f"当日新增 {requests_now.new_requests} 件，办结 {requests_now.closed_requests} 件")
     row2 = st.columns(4)
+    row2[0].metric("企业复工率", pct(today.company_rate), delta_pct(today.company_rate, before.company_rate),
+                   help="当日有人在岗的企业 ÷ 企业总数")
+    row2[1].metric("人员返岗率", pct(today.staff_rate), delta_pct(today.staff_rate, before.staff_rate),
+                   help="当日在岗人数 ÷ 员工总数")
+    row2[2].metric("在岗人数", f"{today.on_site:,}", delta_int(today.on_site, before.on_site))
+    row2[3].metric("复工企业", f"{today.companies_back:,}", delta_int(today.companies_back, before.companies_back))
+    row3 = st.columns(5)
     counts = data.query(risk.grade_counts, day, street)
-    for column, grade in zip(row2, risk.GRADES, strict=False):
+    for column, grade in zip(row3, risk.GRADES, strict=False):
         style = risk.style(grade)
         label = f"{style['shape']} {style['label']}楼宇"
         if counts is None:
@@ -45,17 +53,9 @@ def page() -> None:
             now = counts[0][grade]
             column.metric(label, f"{now:,}", delta_int(now, counts[1][grade]) if counts[1] else None,
                           delta_color="inverse" if grade in ("高", "中") else "normal")
-    requests_now, requests_before = data.query(metrics.requests_open, street, day)
-    row2[3].metric("未办结诉求", f"{requests_now.open_requests:,}",
-                   delta_int(requests_now.open_requests, requests_before.open_requests), delta_color="inverse",
-                   help=f"当日新增 {requests_now.new_requests} 件，办结 {requests_now.closed_requests} 件")
-    row3 = st.columns(4)
-    row3[0].metric("楼宇", f"{today.buildings:,}")
-    row3[1].metric("企业", f"{today.companies:,}")
-    row3[2].metric("居家观察人数", f"{today.home_observation:,}",
+    row3[3].metric("居家观察人数", f"{today.home_observation:,}",
                    delta_int(today.home_observation, before.home_observation), delta_color="inverse")
-    row3[3].metric("体温异常人数", f"{today.fever:,}", delta_int(today.fever, before.fever), delta_color="inverse")
-    st.caption(f"员工总数 {today.staff:,} 人")
+    row3[4].metric("体温异常人数", f"{today.fever:,}", delta_int(today.fever, before.fever), delta_color="inverse")
 
     map_column, list_column = st.columns([1, 1])
     with map_column:

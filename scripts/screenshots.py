@@ -22,15 +22,17 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-# (file name, url path, text that must be on the page, extra wait for maps/charts in ms)
+# (file name, navigation title, choices to make [(selectbox label, option)], text that must be on the page,
+# extra wait for maps/charts in ms). A reload starts a new session, so pages are opened by clicking the menu.
 PAGES = [
-    ("01_overview.png", "", "高风险楼宇", 2500),
-    ("02_map.png", "map", "选择楼宇查看详情", 2500),
-    ("03_curves.png", "curves", "何时达到", 1500),
-    ("04_building.png", "building?building=JSL-001", "入驻企业", 1500),
-    ("05_requests.png", "requests?building=JSL-001", "问题解决清单", 1000),
-    ("06_feed.png", "feed", "实时播报", 500),
+    ("01_overview.png", "态势总览", [], "高风险楼宇", 2500),
+    ("02_map.png", "楼宇地图", [], "选择楼宇查看详情", 2500),
+    ("03_curves.png", "复工曲线", [], "何时达到", 1500),
+    ("04_building.png", "楼宇详情", [("街道", "江苏路街道"), ("楼宇", "兆丰世贸大厦（JSL-001）")], "入驻企业", 1500),
+    ("05_requests.png", "企业诉求", [("街道", "江苏路街道"), ("楼宇", "兆丰世贸大厦（JSL-001）")], "问题解决清单", 1000),
+    ("06_feed.png", "实时播报", [], "按入库时间排列", 500),
 ]
+USER, PASSWORD = "leader", "demo-leader"  # the sample database's demo leader
 MAX_BYTES = 400_000
 
 
@@ -52,6 +54,31 @@ def wait_healthy(port: int, server: subprocess.Popen, timeout: float = 60) -> No
         except OSError:
             time.sleep(0.5)
     raise SystemExit("streamlit did not become healthy")
+
+
+def login(page, base: str, username: str = USER, password: str = PASSWORD) -> None:
+    page.goto(f"{base}/")
+    page.wait_for_selector('[data-testid="stApp"]', timeout=60_000)
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_text("退出登录").wait_for(timeout=60_000)
+
+
+def open_page(page, title: str) -> None:
+    page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
+    page.locator("h1").filter(has_text=title).first.wait_for(timeout=60_000)
+
+
+def settle(page) -> None:
+    page.wait_for_timeout(300)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+
+
+def choose(page, label: str, option: str) -> None:
+    page.locator(f'[data-testid="stSelectbox"] input[aria-label="{label}"]').first.click()
+    page.get_by_role("option", name=option, exact=True).first.click()
+    settle(page)
 
 
 def shrink(png: bytes) -> bytes:
@@ -103,19 +130,20 @@ def main(argv: list[str] | None = None) -> int:
                     outside.append(request.url)
 
             page.on("request", note)
-            for name, path, text, settle in PAGES:
-                page.goto(f"http://127.0.0.1:{port}/{path}")
-                page.wait_for_selector('[data-testid="stApp"]', timeout=60_000)
+            login(page, f"http://127.0.0.1:{port}")
+            for name, title, choices, text, wait in PAGES:
+                open_page(page, title)
+                for label, option in choices:
+                    choose(page, label, option)
                 page.get_by_text(text).first.wait_for(timeout=60_000)
-                page.wait_for_function(
-                    "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
-                page.wait_for_timeout(settle)
+                settle(page)
+                page.wait_for_timeout(wait)
                 # Streamlit scrolls inside its main block, not the document: grow the window to the content.
                 height = page.evaluate("() => Math.max(...[...document.querySelectorAll("
                                        "'[data-testid=\"stMain\"], [data-testid=\"stMainBlockContainer\"]')]"
                                        ".map(e => e.scrollHeight))")
                 page.set_viewport_size({"width": args.width, "height": min(max(args.height, height + 40), 7000)})
-                page.wait_for_timeout(settle)
+                page.wait_for_timeout(wait)
                 png = shrink(page.screenshot(full_page=True))
                 page.set_viewport_size({"width": args.width, "height": args.height})
                 (args.out / name).write_bytes(png)

@@ -87,6 +87,9 @@ def _free_port() -> int:
 def test_in_a_browser_the_map_asks_nothing_outside_and_the_tooltip_stays_text(tmp_path):
     from playwright.sync_api import sync_playwright
 
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from screenshots import login, open_page
+
     db = tmp_path / "browser.duckdb"
     one_building_store(db).close()
     port = _free_port()
@@ -112,8 +115,8 @@ def test_in_a_browser_the_map_asks_nothing_outside_and_the_tooltip_stays_text(tm
             page.on("request", lambda r: outside.append(r.url) if urlparse(r.url).hostname not in (
                 None, "127.0.0.1", "localhost") and r.url.startswith(("http", "ws")) else None)
             page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-            page.goto(f"http://127.0.0.1:{port}/map")
-            page.wait_for_selector('[data-testid="stApp"]')
+            login(page, f"http://127.0.0.1:{port}", "leader", "test-leader-password")
+            open_page(page, "楼宇地图")
             page.get_by_text("选择楼宇查看详情").first.wait_for(timeout=60_000)
             canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first
             canvas.wait_for(timeout=60_000)
