@@ -6,6 +6,7 @@ Nothing here deletes data: a rollback marks a batch reverted and the views stop 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -15,8 +16,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import datetime as dt
 from zoneinfo import ZoneInfo
 
 import duckdb

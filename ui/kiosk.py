@@ -111,7 +111,8 @@ def tiles_html(today: Headline, before: Headline, grades: dict[str, int], grades
     def tile(label: str, value: str, delta: str) -> str:
         return f'<div class="k-tile"><div class="k-label">{label}</div><div class="k-value">{value}</div>{delta}</div>'
 
-    rate = (lambda v: "—" if v is None else f"{v * 100:.1f}%")
+    def rate(v):
+        return ("—" if v is None else f"{v * 100:.1f}%")
     grade_spans = "".join(
         f'<span style="color:{GRADE_STYLE[g]["color"]}">{GRADE_STYLE[g]["shape"]}{g} {grades.get(g, 0)}</span>'
         for g in ("高", "中", "低"))
