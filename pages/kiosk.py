@@ -86,18 +86,18 @@ def board(config: kiosk.KioskSettings) -> None:
         current = panel_index(config.rotate_seconds, time.time())
         with left:
             if current == 0:
-                map_panel(day, config.street, 600)
+                map_panel(day, config.street, 680)
             else:
-                curve_panel(day, config.street, 600)
+                curve_panel(day, config.street, 680)
             st.html(kiosk.dots_html(list(PANELS), current))
         with right:
             st.html(kiosk.high_list_html(high if high is not None else _empty_high()))
     else:
         left, middle, right = st.columns([5, 5, 4], gap="small")
         with left:
-            map_panel(day, config.street, 630)
+            map_panel(day, config.street, 716)
         with middle:
-            curve_panel(day, config.street, 630)
+            curve_panel(day, config.street, 716)
         with right:
             st.html(kiosk.high_list_html(high if high is not None else _empty_high()))
     events = data.query(feed.events, 20, config.street)

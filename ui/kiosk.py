@@ -50,8 +50,8 @@ footer, #MainMenu {{ display: none !important; }}
   font-variant-numeric: tabular-nums; white-space: nowrap; }}
 .k-delta {{ font-size: 22px; color: {MUTED}; }}
 .k-up {{ color: #ff8a8a; }} .k-down {{ color: #7fd99a; }}
-.k-grades {{ display: flex; gap: 14px; font-size: 44px; font-weight: 700; line-height: 1.3; }}
-.k-panel {{ background: {PANEL}; border-radius: 10px; padding: 12px 16px; height: 640px; box-sizing: border-box;
+.k-grades {{ display: flex; flex-direction: column; font-size: 27px; font-weight: 700; line-height: 1.18; white-space: nowrap; }}
+.k-panel {{ background: {PANEL}; border-radius: 10px; padding: 12px 16px; height: 716px; box-sizing: border-box;
   overflow: hidden; }}
 .k-panel h3 {{ font-size: 26px; margin: 0 0 8px 0; color: {TEXT}; font-weight: 600; }}
 .k-row {{ display: grid; grid-template-columns: 46px 1fr 72px; gap: 8px; align-items: baseline;
@@ -116,13 +116,16 @@ def tiles_html(today: Headline, before: Headline, grades: dict[str, int], grades
 
     def rate(v):
         return ("—" if v is None else f"{v * 100:.1f}%")
+    def change(g: str) -> str:  # day-on-day change of each count, small, beside it
+        if not grades_before:
+            return ""
+        diff = grades.get(g, 0) - grades_before.get(g, 0)
+        return f' <span class="k-delta">{diff:+d}</span>' if diff else ""
+
     grade_spans = "".join(
-        f'<span style="color:{GRADE_STYLE[g]["color"]}">{GRADE_STYLE[g]["shape"]}{g} {grades.get(g, 0)}</span>'
+        f'<span style="color:{GRADE_STYLE[g]["color"]}">{GRADE_STYLE[g]["shape"]} {GRADE_STYLE[g]["label"]}'
+        f'&nbsp;&nbsp;{grades.get(g, 0)} 栋{change(g)}</span>'
         for g in ("高", "中", "低"))
-    grade_delta = ""
-    if grades_before:
-        diff = grades.get("高", 0) - grades_before.get("高", 0)
-        grade_delta = f'<div class="k-delta">高风险较前日 {diff:+d}</div>'
     parts = [
         tile("企业复工率", rate(today.company_rate),
              _delta(today.company_rate or 0, before.company_rate or 0, pct=True)),
@@ -130,15 +133,15 @@ def tiles_html(today: Headline, before: Headline, grades: dict[str, int], grades
         tile("在岗人数", f"{today.on_site:,}", _delta(today.on_site, before.on_site)),
         tile("复工企业", f"{today.companies_back:,} / {today.companies:,}",
              _delta(today.companies_back, before.companies_back)),
-        f'<div class="k-tile"><div class="k-label">楼宇风险（{today.buildings} 栋）</div>'
-        f'<div class="k-grades">{grade_spans}</div>{grade_delta}</div>',
+        f'<div class="k-tile"><div class="k-label">楼宇风险（较前日）</div>'
+        f'<div class="k-grades">{grade_spans}</div></div>',
         tile("居家观察 / 体温异常", f"{today.home_observation:,} / {today.fever:,}",
              _delta(today.home_observation, before.home_observation, inverse=True)),
     ]
     return f'<div class="k-tiles">{"".join(parts)}</div>'
 
 
-def high_list_html(high: pd.DataFrame, limit: int = 9) -> str:
+def high_list_html(high: pd.DataFrame, limit: int = 8) -> str:
     style = GRADE_STYLE["高"]
     rows = []
     for i, row in enumerate(high.head(limit).itertuples(index=False), start=1):

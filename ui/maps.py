@@ -15,6 +15,7 @@ import pydeck as pdk
 from pipelines import risk
 
 BLANK_STYLE_URL = "/app/static/blank_style.json"
+BLANK_DARK_STYLE_URL = "/app/static/blank_style_dark.json"  # the big screen
 BUILDING_LAYER = "buildings"
 # pydeck passes a layer's string props to deck.gl as expressions unless quoted: backticks keep them literal.
 FONT = '`"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif`'
@@ -112,7 +113,7 @@ def building_deck(points: pd.DataFrame, district: dict | None = None, streets: d
     street_labels = _street_labels(points, streets, elevation_scale)
     if labels and len(street_labels):
         layers.append(pdk.Layer("TextLayer", street_labels, id="street-labels", get_position="position",
-                                get_text="street", get_size=16, get_color=[20, 60, 110, 255],
+                                get_text="street", get_size=16, get_color=[150, 190, 240, 255] if dark else [20, 60, 110, 255],
                                 font_family=FONT, character_set=AUTO, font_weight=700,
                                 outline_width=3, outline_color=[255, 255, 255, 255], font_settings={"sdf": True},
                                 get_text_anchor='"middle"', get_alignment_baseline='"center"',

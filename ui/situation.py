@@ -11,7 +11,7 @@ from pipelines import geo, metrics, risk
 from pipelines.settings import map_style_url
 
 from . import data
-from .maps import BLANK_STYLE_URL, building_deck, building_points
+from .maps import BLANK_DARK_STYLE_URL, BLANK_STYLE_URL, building_deck, building_points
 
 
 def map_points(day: dt.date, street: str | None) -> pd.DataFrame:
@@ -33,7 +33,8 @@ def deck(day: dt.date, street: str | None, tiles: bool = False, pitch: float = 4
     if street is not None:
         outlines = {"type": "FeatureCollection",
                     "features": [f for f in outlines["features"] if f["properties"]["street"] == street]}
-    return building_deck(points, geo.district_geojson(), outlines, style or BLANK_STYLE_URL, pitch=pitch,
+    return building_deck(points, geo.district_geojson(), outlines,
+                         style or (BLANK_DARK_STYLE_URL if dark else BLANK_STYLE_URL), pitch=pitch,
                          dark=dark, width=width, height=height), points
 
 
