@@ -4,7 +4,7 @@ high-risk buildings with their main reason."""
 import streamlit as st
 
 from pipelines import metrics, risk
-from ui import charts, data, situation
+from ui import briefing, charts, data, situation
 from ui.common import (building_link, cn_date, delta_int, delta_pct, guarded, md, page_header, pct, short_date,
                        street_filter)
 
@@ -92,6 +92,25 @@ def page() -> None:
     else:
         st.altair_chart(charts.rate_chart(curve, "value", target=0.8, title="企业复工率与人员返岗率（细线为当日，粗线为7日均值）",
                                           height=300), width="stretch")
+    briefing_export(day, street)
+
+
+def briefing_export(day, street) -> None:
+    """The big screen's content as a one-page PNG/PDF, for leaders who are not in the room."""
+    st.divider()
+    key = f"briefing:{data.data_version()}:{street}:{day}"
+    cols = st.columns([2, 2, 2, 4])
+    if cols[0].button("生成简报（PNG / PDF）", key="make_briefing"):
+        with st.spinner("正在生成简报…"):
+            made = situation.briefing(day, street)
+            st.session_state["briefing"] = (key, made.file_stem, briefing.to_png(made), briefing.to_pdf(made))
+    ready = st.session_state.get("briefing")
+    if ready and ready[0] == key:
+        _, stem, png, pdf = ready
+        cols[1].download_button("下载 PNG", png, file_name=f"{stem}.png", mime="image/png")
+        cols[2].download_button("下载 PDF", pdf, file_name=f"{stem}.pdf", mime="application/pdf")
+    else:
+        cols[3].caption("简报与大屏内容一致：关键指标、风险地图、复工曲线、高风险楼宇及原因；按街道和日期命名。")
 
 
 page()

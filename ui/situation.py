@@ -9,6 +9,7 @@ import pydeck as pdk
 
 from pipelines import geo, metrics, risk
 from pipelines.settings import map_style_url
+from pipelines.store import SHANGHAI
 
 from . import data
 from .maps import BLANK_DARK_STYLE_URL, BLANK_STYLE_URL, building_deck, building_points
@@ -46,3 +47,18 @@ def main_curve(street: str | None, end: dt.date) -> pd.DataFrame:
         parts.append(pd.DataFrame({"day": curve["day"], "group_label": label, "value": curve[metric],
                                    "value_7d": curve[f"{metric}_7d"]}))
     return pd.concat(parts, ignore_index=True)
+
+
+def briefing(day: dt.date, street: str | None):
+    """The one-page briefing of a scope and day, from the same cached queries as the pages."""
+    from pipelines import grade
+
+    from .briefing import Briefing
+
+    today, before = data.query(metrics.headline, street, day)
+    graded = data.query(grade.latest_graded_day)
+    grades = data.query(grade.grades_on, min(day, graded), street) if graded else pd.DataFrame(
+        columns=["grade", "building_name", "street", "score", "main_reason"])
+    return Briefing(street or "全部街道", day, dt.datetime.now(SHANGHAI), today, before, grades,
+                    main_curve(street, day), map_points(day, street), geo.district_geojson(),
+                    data.store().is_sample())
