@@ -6,6 +6,7 @@ st.set_page_config(page_title="复工态势台", page_icon="🏢", layout="wide"
 
 PAGES = [
     st.Page("pages/overview.py", title="态势总览", icon="📊", default=True),
+    st.Page("pages/upload.py", title="数据上传", icon="📤"),
 ]
 
 st.navigation(PAGES).run()

@@ -122,9 +122,14 @@ def _write_batch(store: Store, cur: duckdb.DuckDBPyConnection, upload: Upload, a
             whole = True  # a building or company change can touch every day
     store.audit(cur, actor, "batch.commit", str(batch_id), None,
                 {"file": upload.file_name, "sha256": upload.sha256, "rows": upload.row_counts()})
-    for hook in AFTER_WRITE:
-        hook(cur, None if whole else sorted(touched))
+    run_after_write(cur, None if whole else sorted(touched))
     return batch_id
+
+
+def run_after_write(cur: duckdb.DuckDBPyConnection, days: list[dt.date] | None) -> None:
+    """Update what derives from the data (grades) inside the caller's transaction; None: every day."""
+    for hook in AFTER_WRITE:
+        hook(cur, days)
 
 
 def rollback_batch(store: Store, batch_id: int, actor: str, *, expected_version: int | None = None) -> None:
@@ -136,5 +141,4 @@ def rollback_batch(store: Store, batch_id: int, actor: str, *, expected_version:
         if expected_version is not None and store.data_version(cur) != expected_version:
             raise StaleState("数据在您预览撤销效果之后已被他人更新，本次未撤销", "撤销预览已按最新数据刷新，请重新核对后再确认")
         store.revert(cur, batch_id, actor)
-        for hook in AFTER_WRITE:
-            hook(cur, None)
+        run_after_write(cur, None)

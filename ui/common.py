@@ -15,6 +15,15 @@ from . import data
 
 T = TypeVar("T")
 ALL_STREETS = "全部街道"
+DEFAULT_USER = "分析员"
+
+
+def current_user() -> str:
+    """Who is acting, as batches and the audit record it: the one place pages ask.
+
+    Until logins and roles arrive, everyone is the analyst.
+    """
+    return DEFAULT_USER
 
 
 def cn_date(day: dt.date | None) -> str:
