@@ -59,7 +59,7 @@ def template_section() -> None:
     st.subheader("① 下载模板")
     st.markdown("模板含五张表（楼宇名录、企业名录、返岗日报、楼宇检查、企业诉求）和一张“说明”：每列的含义、单位、"
                 "可选值和检查规则。可以只填其中一张；已有表格只要表头相同或相近也能直接上传。")
-    st.download_button("下载数据模板（.xlsx）", _template(), file_name=TEMPLATE_NAME, mime=XLSX, icon="📥")
+    st.download_button("下载数据模板（.xlsx）", _template(), file_name=TEMPLATE_NAME, mime=XLSX, icon=":material/download:")
 
 
 # -- 2. upload, findings, preview, commit --------------------------------------------------------
@@ -127,9 +127,9 @@ def files_summary(preview: Preview) -> None:
         upload = fp.upload
         line = f"**{upload.file_name}**：{_rows_text(upload.row_counts())}"
         if fp.duplicate_of is not None:
-            st.info(f"{line}。这个文件已经上传过（批次 {fp.duplicate_of}），不会重复入库。", icon="🔁")
+            st.info(f"{line}。这个文件已经上传过（批次 {fp.duplicate_of}），不会重复入库。", icon=":material/content_copy:")
         elif fp.same_as is not None:
-            st.info(f"{line}。与 {fp.same_as} 内容完全相同，只入库一次。", icon="🔁")
+            st.info(f"{line}。与 {fp.same_as} 内容完全相同，只入库一次。", icon=":material/content_copy:")
         else:
             badges = [f":red-badge[错误 {fp.errors}]" if fp.errors else ":green-badge[没有错误]"]
             if fp.warnings:
@@ -157,11 +157,11 @@ def findings_section(preview: Preview) -> None:
                      & findings["rule_label"].isin(rule)]
     by_rule = (shown.groupby(["severity_label", "rule_label"], sort=False).size()
                .rename("条数").reset_index().rename(columns={"severity_label": "级别", "rule_label": "规则"}))
-    left, right = st.columns([1, 3])
-    left.dataframe(by_rule, hide_index=True)
+    st.dataframe(by_rule, hide_index=True, width="content")
     table = shown[["file", "severity_label", "sheet", "row", "column", "value", "message", "rule_label"]]
+    table = table.astype({"column": object, "value": object}).fillna({"column": "", "value": ""})
     table.columns = ["文件", "级别", "工作表", "行", "列", "值", "说明", "规则"]
-    right.dataframe(table, hide_index=True, column_config={"说明": st.column_config.TextColumn(width="large")})
+    st.dataframe(table, hide_index=True, column_config={"说明": st.column_config.TextColumn(width="large")})
     st.caption(f"显示 {len(shown)} / {len(findings)} 条。下载的标注文件是上传内容的副本：有问题的单元格标了颜色"
                "（红色为错误、黄色为警告）并附批注，第一张表是可筛选的问题清单。")
     for fp in preview.files:
@@ -169,7 +169,7 @@ def findings_section(preview: Preview) -> None:
             upload, found = fp.upload, fp.findings
             st.download_button(
                 f"下载问题标注文件：{upload.file_name}", lambda u=upload, f=found: findings_workbook(u, f),
-                file_name=f"{Path(upload.file_name).stem}_问题标注.xlsx", mime=XLSX, icon="📝",
+                file_name=f"{Path(upload.file_name).stem}_问题标注.xlsx", mime=XLSX, icon=":material/rule:",
                 key=f"findings_{upload.sha256}",
             )
 
@@ -199,7 +199,8 @@ def preview_section(preview: Preview) -> None:
             _blanked_warning(fp.upload.file_name, sheet)
             if sheet.changed:
                 more = "（只列出前一部分）" if sheet.truncated else ""
-                with st.expander(f"{fp.upload.file_name} · {sheet.label}：{sheet.changed} 条记录有变化{more}"):
+                with st.expander(f"{fp.upload.file_name} · {sheet.label}：{sheet.changed} 条记录有变化{more}",
+                                 expanded=len(sheet.changes) <= 20):
                     st.dataframe(sheet.changes, hide_index=True)
     grade_summary(preview.grades, "本次上传")
 

@@ -71,9 +71,13 @@ def test_upload_through_the_real_page_shows_the_findings(server):
         try:
             page = browser.new_page()
             page.set_default_timeout(60_000)
-            page.goto(f"{server}/upload")
+            # In through the entry script and its navigation, as an analyst comes: a deep link to /upload on a
+            # fresh server would run pages/upload.py without streamlit_app.py (Streamlit's pages/ directory mode).
+            page.goto(server)
             page.wait_for_selector('[data-testid="stApp"]')
+            page.locator('[data-testid="stSidebarNav"]').get_by_text("数据上传").click()
             page.get_by_text("② 上传与检查").wait_for()
+            assert page.url.endswith("/upload")
             page.locator('input[type="file"]').set_input_files(
                 files=[{"name": "楼宇.xlsx", "mimeType": XLSX, "buffer": bad}])
             page.get_by_text("处理完成：1 个文件，错误 1 个，警告 1 个").wait_for()
