@@ -227,9 +227,12 @@ def _xlsx_origins(file_name: str, content: bytes, limits: Limits) -> dict[int, t
         if sheet is not None:
             extent.check(sheet[1], limits)
     origins: dict[int, tuple[int, int]] = {}
-    for path, (index, _name) in sheets.items():
-        if path in names:
-            origins[index] = _first_cell(archive, path)
+    try:
+        for path, (index, _name) in sheets.items():
+            if path in names:
+                origins[index] = _first_cell(archive, path)
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, zlib.error, NotImplementedError):
+        raise UserError(f"无法读取 {file_name}：文件损坏", "请在 Excel 中打开并重新保存为 .xlsx") from None
     return origins
 
 
@@ -261,12 +264,14 @@ def _inflate(file_name: str, content: bytes, info: zipfile.ZipInfo, budget: int)
     if info.compress_type == zipfile.ZIP_STORED:
         if len(data) > cap:
             raise lying if len(data) > info.file_size else _bomb(file_name, len(data), len(data))
+        if zlib.crc32(data) != info.CRC:
+            raise corrupt
         yield bytes(data)
         return
     if info.compress_type != zipfile.ZIP_DEFLATED:
         raise corrupt
     inflater = zlib.decompressobj(-15)
-    produced = 0
+    produced = crc = 0
     step = 1 << 16
     try:
         for pos in range(0, len(data), step):
@@ -276,12 +281,15 @@ def _inflate(file_name: str, content: bytes, info: zipfile.ZipInfo, budget: int)
                 produced += len(out)
                 if produced > cap:
                     raise lying if produced > info.file_size else _bomb(file_name, produced, pos + step)
+                crc = zlib.crc32(out, crc)
                 yield out
                 pending = inflater.unconsumed_tail
             if inflater.eof:
                 break
     except zlib.error:
         raise corrupt from None
+    if produced != info.file_size or crc != info.CRC:
+        raise corrupt
 
 
 class _Extent:
