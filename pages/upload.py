@@ -27,10 +27,10 @@ from pipelines.preview import (
 from pipelines.template import FILE_NAME as TEMPLATE_NAME
 from pipelines.template import template_bytes
 from ui import data
-from ui.common import current_user, guarded, page_header, show_error
+from ui.common import cn_date, current_user, guarded, page_header, show_error
+from ui.grades import grade_text, style_grades
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-GRADE_MARKS = {"高": "▲ 高", "中": "◆ 中", "低": "● 低"}
 STATE = "upload_page"
 
 
@@ -213,16 +213,20 @@ def _blanked_warning(file_name: str, sheet: SheetChanges) -> None:
                    "如果只是没有填写，请补上这些列后重新上传。")
 
 
-def grade_summary(grades: GradeChanges | None, subject: str) -> None:
-    if grades is None:
-        st.caption("风险评级尚未启用，暂不能预览等级变化。")
-        return
+def grade_summary(grades: GradeChanges, subject: str) -> None:
+    """What the write does to the buildings' current grades, said in one sentence, then listed."""
     message = grades.message(subject)
-    (st.info if len(grades.frame) else st.caption)(message)
+    if grades.day_after and grades.day_before and grades.day_after != grades.day_before:
+        message += f"（当前评级日将从{cn_date(grades.day_before)}变为{cn_date(grades.day_after)}）"
+    elif grades.day_after or grades.day_before:
+        message += f"（按{cn_date(grades.day_after or grades.day_before)}的评级）"
     if len(grades.frame):
-        frame = grades.frame.assign(原等级=grades.frame["原等级"].map(lambda g: GRADE_MARKS.get(g, g)),
-                                    新等级=grades.frame["新等级"].map(lambda g: GRADE_MARKS.get(g, g)))
-        st.dataframe(frame, hide_index=True)
+        st.info(message, icon=":material/traffic:")
+        frame = grades.frame.assign(原等级=grades.frame["原等级"].map(grade_text),
+                                    新等级=grades.frame["新等级"].map(grade_text))
+        st.dataframe(style_grades(frame, ["原等级", "新等级"]), hide_index=True)
+    else:
+        st.caption(message)
 
 
 def commit_section(processed: Processed) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from . import grade
 from .contract import SHEET_BY_KIND
 from .errors import RejectedUpload, StaleState, UserError
 from .findings import has_errors
@@ -20,7 +21,7 @@ from .validate import validate
 
 # Called inside the commit/rollback transaction with the cursor and the dates the write touched,
 # so that derived tables (grades) change in the same transaction as the data.
-AFTER_WRITE: list[Callable[[duckdb.DuckDBPyConnection, list[dt.date] | None], None]] = []
+AFTER_WRITE: list[Callable[[duckdb.DuckDBPyConnection, list[dt.date] | None], None]] = [grade.regrade]
 
 
 @dataclass
@@ -118,8 +119,8 @@ def _write_batch(store: Store, cur: duckdb.DuckDBPyConnection, upload: Upload, a
         date_field = {"daily_returns": "report_date", "checks": "check_date"}.get(kind)
         if date_field:
             touched.update(d for (d,) in cur.execute(f"select distinct {date_field} from stg_{kind}").fetchall())
-        else:
-            whole = True  # a building or company change can touch every day
+        elif kind in ("buildings", "companies"):
+            whole = True  # a building or company change can touch every day; requests touch no grade
     store.audit(cur, actor, "batch.commit", str(batch_id), None,
                 {"file": upload.file_name, "sha256": upload.sha256, "rows": upload.row_counts()})
     run_after_write(cur, None if whole else sorted(touched))

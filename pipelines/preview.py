@@ -9,7 +9,6 @@ removed per sheet and the buildings whose risk grade moves. Nothing stored chang
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
-from . import settings
+from . import grade, settings
 from .commit import _write_batch, run_after_write
 from .contract import SHEET_BY_KIND, SHEETS, SheetSpec
 from .errors import UserError
@@ -64,13 +63,15 @@ CHANGE_COLUMNS = ["记录", "名称", "列", "原值", "新值"]
 
 @dataclass
 class GradeChanges:
-    """Buildings whose current grade a write would move (only those)."""
+    """Buildings whose current grade (on the latest graded day) a write would move (only those)."""
 
     frame: pd.DataFrame  # 楼宇编号, 楼宇名称, 原等级, 新等级, 变化
     up: int
     down: int
     new: int
     gone: int
+    day_before: dt.date | None = None  # the latest graded day before the write
+    day_after: dt.date | None = None  # and after it (an upload of a new day moves it)
 
     def message(self, subject: str) -> str:
         parts = []
@@ -115,7 +116,7 @@ class Preview:
 
     files: list[FilePreview]
     data_version: int  # the state the preview was made against: commit_uploads(expected_version=...)
-    grades: GradeChanges | None  # None while grading is not available
+    grades: GradeChanges
 
     @property
     def to_commit(self) -> list[Upload]:
@@ -140,7 +141,7 @@ class RollbackPreview:
     file_name: str
     sheets: list[SheetChanges]
     data_version: int
-    grades: GradeChanges | None
+    grades: GradeChanges
 
 
 # -- uploads ----------------------------------------------------------------------------------
@@ -164,7 +165,6 @@ def preview_uploads(store: Store, uploads: list[Upload], today: dt.date | None =
     """
     step = progress or (lambda _text: None)
     today = today or settings.today()
-    _load_hooks()
     files: list[FilePreview] = []
     with store.dry_run() as cur:
         version = store.data_version(cur)
@@ -194,7 +194,6 @@ def preview_uploads(store: Store, uploads: list[Upload], today: dt.date | None =
 
 def preview_rollback(store: Store, batch_id: int) -> RollbackPreview:
     """What reverting a batch would change: its records fall back to the previous batch's, or go."""
-    _load_hooks()
     with store.dry_run() as cur:
         version = store.data_version(cur)
         rows = cur.execute("select file_name, sheets, status from batches where batch_id = ?", [batch_id]).fetchall()
@@ -318,29 +317,17 @@ def show_value(value: object) -> str:
 
 # -- grades -----------------------------------------------------------------------------------
 
-def _load_hooks() -> None:
-    """Make sure grading has registered its AFTER_WRITE hook (it lives in pipelines.grade when present)."""
-    try:
-        importlib.import_module("pipelines.grade")
-    except ModuleNotFoundError as exc:
-        if exc.name != "pipelines.grade":
-            raise
+def _grades(cur: duckdb.DuckDBPyConnection) -> tuple[dt.date | None, pd.DataFrame]:
+    """Every building's current grade: on the latest graded day, overrides applied (grade.grades_on)."""
+    day = grade.latest_graded_day(cur)
+    if day is None:
+        return None, pd.DataFrame({"building_id": [], "building_name": [], "grade": []}, dtype=object)
+    return day, grade.grades_on(cur, day)[["building_id", "building_name", "grade"]]
 
 
-def grading_available(cur: duckdb.DuckDBPyConnection) -> bool:
-    rows = cur.execute("select count(*) from information_schema.tables where table_name = 'current_grades'")
-    return rows.fetchall()[0][0] > 0
-
-
-def _grades(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame | None:
-    if not grading_available(cur):
-        return None
-    return cur.execute(read_sql("queries/grade_snapshot.sql")).df()
-
-
-def _grade_changes(before: pd.DataFrame | None, after: pd.DataFrame | None) -> GradeChanges | None:
-    if before is None or after is None:
-        return None
+def _grade_changes(before: tuple[dt.date | None, pd.DataFrame],
+                   after: tuple[dt.date | None, pd.DataFrame]) -> GradeChanges:
+    (day_before, before), (day_after, after) = before, after
     merged = before.merge(after, on="building_id", how="outer", suffixes=("_before", "_after"))
     merged = merged.astype(object).where(merged.notna(), None)
     lines, counts = [], {"up": 0, "down": 0, "new": 0, "gone": 0}
@@ -362,7 +349,7 @@ def _grade_changes(before: pd.DataFrame | None, after: pd.DataFrame | None) -> G
     order = {"上调": 0, "下调": 1, "新增评级": 2, "不再评级": 3}
     frame = frame.sort_values(["变化", "楼宇编号"], key=lambda s: s.map(order) if s.name == "变化" else s,
                               kind="stable").reset_index(drop=True)
-    return GradeChanges(frame, **counts)
+    return GradeChanges(frame, **counts, day_before=day_before, day_after=day_after)
 
 
 # -- the batch list ---------------------------------------------------------------------------

@@ -50,8 +50,8 @@ STREETS = (
 REAL_PROFILES = {
     "兆丰世贸大厦": {"quality": 0.62, "ledger": 0.9, "mix": 0.35, "lag": 0.20},
     "舜元企业发展大厦": {"quality": 0.55, "ledger": 0.8, "mix": 0.3, "lag": 0.23},
-    "长宁八八中心": {"quality": 0.97, "ledger": 1.0, "mix": 0.05, "lag": None},
-    "多媒体生活广场": {"quality": 0.96, "ledger": 1.0, "mix": 0.05, "lag": None},
+    "长宁八八中心": {"quality": 0.97, "ledger": 1.0, "mix": 0.02, "lag": None, "focus": 0.92},
+    "多媒体生活广场": {"quality": 0.96, "ledger": 1.0, "mix": 0.02, "lag": None, "focus": 0.92},
 }
 
 INDUSTRIES = {
@@ -105,6 +105,8 @@ class Building:
     ledger: float
     mix: float
     lag: float | None
+    focus: float  # share of tenants from the building's own few main industries
+    main_industries: tuple[str, ...]
     companies: list[Company] = field(default_factory=list)
 
 
@@ -173,9 +175,9 @@ def build_world(seed: int = SEED, scale: float = 1.0) -> list[Building]:
                         break
                 profile = {}
             used_names.add(name)
-            quality = profile.get("quality", min(0.98, max(0.25, rng.gauss(0.75, 0.17))))
+            quality = profile.get("quality", min(0.98, max(0.3, rng.gauss(0.84, 0.12))))
             ledger = profile.get("ledger", min(1.0, max(0.55, rng.gauss(0.88, 0.12))))
-            mix = profile.get("mix", min(0.7, max(0.0, rng.gauss(0.2, 0.15))))
+            mix = profile.get("mix", min(0.7, max(0.0, rng.gauss(0.15, 0.15))))
             crs = "GCJ02"
             if i % 9 == 4:  # some property managers give GPS (WGS-84) positions
                 crs = "WGS84"
@@ -184,6 +186,8 @@ def build_world(seed: int = SEED, scale: float = 1.0) -> list[Building]:
                 bid, name, plan.name, address, round(lon, 6), round(lat, 6), crs,
                 float(rng.randrange(12_000, 110_000, 500)), rng.randint(8, 38), rng.choice(PROPERTY_COMPANIES),
                 _person(rng), quality, ledger, mix, profile.get("lag"),
+                profile.get("focus", min(0.9, max(0.2, rng.gauss(0.55, 0.2)))),
+                tuple(rng.sample([i for i in INDUSTRIES if not INDUSTRIES[i][2]], 2)),
             ))
         _fill_companies(rng, plan, street_buildings, used_codes, max(1, round(plan.companies * scale)))
         buildings.extend(street_buildings)
@@ -200,6 +204,8 @@ def _fill_companies(rng: random.Random, plan: StreetPlan, buildings: list[Buildi
         mixed = [i for i in industries if INDUSTRIES[i][2]]
         if rng.random() < b.mix:
             industry = rng.choice(mixed)
+        elif rng.random() < b.focus:
+            industry = rng.choice(b.main_industries)
         else:
             industry = rng.choices(industries, [INDUSTRIES[i][0] * (0.3 if INDUSTRIES[i][2] else 1)
                                                 for i in industries])[0]

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from workbooks import copy_db
+from upload_helpers import copy_db
 
 from pipelines.commit import commit_upload
 from pipelines.ingest import read_upload

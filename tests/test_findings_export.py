@@ -7,7 +7,7 @@ import io
 
 import openpyxl
 import pytest
-from workbooks import xlsx_bytes
+from upload_helpers import xlsx_bytes
 
 from pipelines.findings_export import LIST_SHEET, findings_workbook, neutralise
 from pipelines.ingest import read_upload

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 import pytest
 import xlsxwriter
-from workbooks import xlsx_bytes
+from upload_helpers import xlsx_bytes
 
 from pipelines import ingest
 from pipelines.errors import UserError

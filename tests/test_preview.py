@@ -6,10 +6,11 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from workbooks import copy_db, xlsx_bytes
+from upload_helpers import copy_db, xlsx_bytes
 
+from pipelines import grade
 from pipelines.commit import commit_upload, commit_uploads, rollback_batch
-from pipelines.contract import COMPANIES, credit_check_char
+from pipelines.contract import COMPANIES, DAILY_RETURNS, credit_check_char
 from pipelines.errors import StaleState, UserError
 from pipelines.ingest import read_upload
 from pipelines.preview import _grade_changes, batch_list, preview_rollback, preview_uploads
@@ -170,13 +171,43 @@ def test_grade_changes_are_counted_and_said():
                            "grade": ["低", "中", "低", "高", "中"]})
     after = pd.DataFrame({"building_id": ["A", "B", "C", "D", "E", "F"], "building_name": list("甲乙丙丁戊己"),
                           "grade": ["中", "高", "高", "中", "中", "低"]})
-    changes = _grade_changes(before, after)
+    day = dt.date(2020, 2, 19)
+    changes = _grade_changes((day, before), (day, after))
     assert (changes.up, changes.down, changes.new, changes.gone) == (3, 1, 1, 0)
     assert changes.message("本次上传") == "本次上传将使 3 栋楼宇风险等级上调、1 栋下调、1 栋楼宇新增评级"
     assert changes.frame.values.tolist() == [
         ["A", "甲", "低", "中", "上调"], ["B", "乙", "中", "高", "上调"], ["C", "丙", "低", "高", "上调"],
         ["D", "丁", "高", "中", "下调"], ["F", "己", "—", "低", "新增评级"],
     ]
-    same = _grade_changes(before, before)
+    same = _grade_changes((day, before), (day, before))
     assert same.message("撤销批次 3") == "撤销批次 3不会改变任何楼宇的风险等级"
-    assert _grade_changes(None, None) is None
+
+
+def test_a_fever_case_raises_the_building_grade_in_the_preview_and_its_rollback_lowers_it(db):
+    cur = db.cursor()
+    day = grade.latest_graded_day(cur)
+    grades = grade.grades_on(cur, day).set_index("building_id")["grade"]
+    result = cur.execute(
+        "select r.* exclude (batch_id), c.building_id from daily_returns r join companies c using (credit_code) "
+        "where r.report_date = ? and r.fever = 0 order by r.credit_code", [day])
+    names = [d[0] for d in result.description]
+    row = next(r for r in (dict(zip(names, x, strict=True)) for x in result.fetchall())
+               if grades[r["building_id"]] != "高")
+    header = [f.label for f in DAILY_RETURNS.fields]
+    values = [row[f.name].isoformat() if f.name == "report_date" else row[f.name] for f in DAILY_RETURNS.fields]
+    values[header.index("体温异常人数")] = 1
+    upload = read_upload("发热.xlsx", xlsx_bytes({"返岗日报": [header, values]}))
+
+    preview = preview_uploads(db, [upload], today=TODAY)
+
+    changes = preview.grades
+    assert changes.message("本次上传") == "本次上传将使 1 栋楼宇风险等级上调"
+    assert changes.frame.values.tolist() == [[row["building_id"], cur.execute(
+        "select building_name from buildings where building_id = ?", [row["building_id"]]).fetchall()[0][0],
+        grades[row["building_id"]], "高", "上调"]]
+    assert changes.day_before == changes.day_after == day
+    assert grade.grades_on(cur, day).set_index("building_id")["grade"].equals(grades)  # nothing stored
+    batch_id = commit_upload(db, upload, "分析员", today=TODAY)
+    assert grade.grades_on(cur, day).set_index("building_id")["grade"][row["building_id"]] == "高"
+    assert preview_rollback(db, batch_id).grades.message(f"撤销批次 {batch_id}") == \
+        f"撤销批次 {batch_id}将使 1 栋楼宇风险等级下调"

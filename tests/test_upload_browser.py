@@ -12,7 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from workbooks import copy_db, xlsx_bytes
+from upload_helpers import copy_db, xlsx_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from workbooks import copy_db, xlsx_bytes
+from upload_helpers import copy_db, xlsx_bytes
 
 from pipelines.commit import commit_upload
 from pipelines.contract import COMPANIES, credit_check_char
@@ -25,7 +25,9 @@ def db(sample_db, tmp_path, monkeypatch):
 
 
 def _app() -> AppTest:
-    return AppTest.from_file("../pages/upload.py", default_timeout=60)
+    at = AppTest.from_file("../pages/upload.py", default_timeout=60)
+    at.session_state["user_name"] = "分析员"  # who ui.common.current_user() says is acting
+    return at
 
 
 def _frame(at: AppTest, column: str):

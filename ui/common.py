@@ -15,15 +15,6 @@ from . import data
 
 T = TypeVar("T")
 ALL_STREETS = "全部街道"
-DEFAULT_USER = "分析员"
-
-
-def current_user() -> str:
-    """Who is acting, as batches and the audit record it: the one place pages ask.
-
-    Until logins and roles arrive, everyone is the analyst.
-    """
-    return DEFAULT_USER
 
 
 def cn_date(day: dt.date | None) -> str:
@@ -77,3 +68,8 @@ def delta_pct(today: float | None, before: float | None) -> str | None:
 
 def delta_int(today: int, before: int) -> str:
     return f"{today - before:+,}"
+
+
+def current_user() -> str:
+    """Who is acting, for the audit. The login (roles issue) puts the signed-in user here."""
+    return str(st.session_state.get("user_name", "演示用户"))

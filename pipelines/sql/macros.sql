@@ -28,3 +28,18 @@ create or replace macro credit_code_ok(c) as
                     (instr('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(c, i, 1)) - 1)
                     * [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28][i])) % 31) % 31 + 1 as bigint), 1)
         = substr(c, 18, 1);
+
+-- Piecewise-linear curve through (xs[i], ys[i]); xs strictly increasing; flat beyond the ends.
+create or replace macro piecewise(x, xs, ys) as
+    case
+        when x is null then null
+        when x <= xs[1] then ys[1]
+        when x >= xs[len(xs)] then ys[len(ys)]
+        else ys[len(list_filter(xs, lambda v: v <= x))]
+             + (ys[len(list_filter(xs, lambda v: v <= x)) + 1] - ys[len(list_filter(xs, lambda v: v <= x))])
+             * (x - xs[len(list_filter(xs, lambda v: v <= x))])
+             / (xs[len(list_filter(xs, lambda v: v <= x)) + 1] - xs[len(list_filter(xs, lambda v: v <= x))])
+    end;
+
+-- 低 < 中 < 高; null ranks lowest.
+create or replace macro grade_rank(g) as case g when '高' then 3 when '中' then 2 when '低' then 1 else 0 end;
