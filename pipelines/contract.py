@@ -273,5 +273,6 @@ EXAMPLES: dict[str, dict[str, object]] = {
     },
 }
 
-# Sheets that explain a workbook rather than hold data (the template's 说明): skipped without a finding.
-INSTRUCTION_SHEETS = frozenset({"说明", "填表说明", "填报说明", "使用说明"})
+# The first cell of the template's 说明 sheet: that sheet is skipped on upload without a finding
+# (any other sheet that is no data table still gets its unknown_sheet warning).
+INSTRUCTIONS_TITLE = "复工态势台 数据模板 · 填写说明"

@@ -56,7 +56,7 @@ def rule_label(rule: str) -> str:
 
 
 def for_display(frame: pd.DataFrame) -> pd.DataFrame:
-    shown = frame.assign(severity=frame["severity"].map(SEVERITY_LABELS), rule=frame["rule"].map(rule_label))
+    shown = frame.assign(severity=frame["severity"].map(SEVERITY_LABELS))
     return shown.rename(columns=DISPLAY_NAMES)
 
 

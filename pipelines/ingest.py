@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from .contract import EXAMPLE_IDS, INSTRUCTION_SHEETS, SHEET_BY_KIND, SHEETS, match_header, normalise_header
+from .contract import EXAMPLE_IDS, INSTRUCTIONS_TITLE, SHEET_BY_KIND, SHEETS, match_header, normalise_header
 from .errors import UserError
 from .findings import Finding, column_letter
 
@@ -114,8 +114,8 @@ def read_upload(file_name: str, content: bytes, limits: Limits = DEFAULT_LIMITS,
     examples_only = 0
     for grid in grids:
         _check_size(grid, limits)
-        if grid.name.strip() in INSTRUCTION_SHEETS:
-            continue
+        if grid.columns and _cell_text(grid.columns[0], 0) == INSTRUCTIONS_TITLE:
+            continue  # the template's own 说明 sheet
         part = _recognise(grid, findings)
         if part is not None and skip_examples:
             part = _drop_examples(part, findings)
@@ -147,12 +147,21 @@ class Grid:
 
 
 def _check_size(grid: Grid, limits: Limits) -> None:
-    width, height = len(grid.columns), grid.height
-    if height > limits.max_rows or width > limits.max_columns or width * height > limits.max_cells:
-        raise UserError(
-            f"工作表“{grid.name}”有 {height} 行 × {width} 列，超过上限（{limits.max_rows} 行、{limits.max_columns} 列）",
+    error = _size_error(grid.name, grid.height, len(grid.columns), limits)
+    if error is not None:
+        raise error
+
+
+def _size_error(sheet: str, height: int, width: int, limits: Limits) -> UserError | None:
+    if height > limits.max_rows or width > limits.max_columns:
+        return UserError(
+            f"工作表“{sheet}”有 {height} 行 × {width} 列，超过上限（{limits.max_rows} 行、{limits.max_columns} 列）",
             "请删去多余的行列或拆分文件",
         )
+    if width * height > limits.max_cells:
+        return UserError(f"工作表“{sheet}”有 {height} 行 × {width} 列，共 {width * height} 个单元格，"
+                         f"超过上限（{limits.max_cells} 个）", "请拆分文件后上传")
+    return None
 
 
 def _read_xlsx(file_name: str, content: bytes, limits: Limits) -> list[Grid]:
@@ -299,7 +308,8 @@ class _Extent:
     """Rows, columns and cells of a sheet, counted from its XML as it streams past."""
 
     _ROW = re.compile(rb'<row [^>]*?r="([0-9]{1,9})"')
-    _WIDE = re.compile(rb'<c r="([A-Z]{2,4})[0-9]')  # only columns past Z can break the column limit
+    _WIDE = re.compile(rb'<c r="([A-Z]{2,4})[0-9]')  # columns past Z: rare, so a regex pass is cheap
+    _NARROW = [(26 - i, f'<c r="{chr(90 - i)}'.encode()) for i in range(26)]  # Z..A: the widest one present
 
     def __init__(self) -> None:
         self.rows = self.cols = self.cells = self.row_tags = 0
@@ -314,19 +324,21 @@ class _Extent:
             found = self._ROW.match(text, last)
             if found:
                 self.rows = max(self.rows, int(found.group(1)))
-        for letters in set(self._WIDE.findall(text)):
-            self.cols = max(self.cols, _letters_to_index(letters.decode()) + 1)
+        wide = set(self._WIDE.findall(text))
+        if wide:
+            self.cols = max(self.cols, *(_letters_to_index(w.decode()) + 1 for w in wide))
+        elif self.cols < 26:
+            self.cols = max(self.cols, next((n for n, tag in self._NARROW if tag in text), 0))
         self.tail = text[-64:]
 
     def check(self, sheet: str, limits: Limits) -> None:
+        """Refuse before the sheet is loaded: the reader would allocate its whole used range."""
         rows, cols = max(self.rows, self.row_tags), max(self.cols, 1)
-        if rows > limits.max_rows or cols > limits.max_columns or self.cells > limits.max_cells \
-                or rows * cols > limits.max_cells:
-            raise UserError(
-                f"工作表“{sheet}”用到了 {rows} 行 × {cols} 列，超过上限（{limits.max_rows} 行、"
-                f"{limits.max_columns} 列、{limits.max_cells} 个单元格），未读取",
-                "请删去多余的行列（包括只设了格式的空行空列）或拆分文件",
-            )
+        error = _size_error(sheet, rows, cols, limits)
+        if error is None and self.cells > limits.max_cells:
+            error = _size_error(sheet, self.cells, 1, limits)
+        if error is not None:
+            raise error
 
 
 def _first_cell(archive: zipfile.ZipFile, path: str) -> tuple[int, int]:
@@ -370,10 +382,14 @@ def _read_csv(file_name: str, content: bytes) -> Grid:
             ),
         )
         columns = [c.combine_chunks() for c in table.columns]
-    except pa.ArrowInvalid:
+    except (pa.ArrowInvalid, UnicodeDecodeError):
         # Ragged rows (a title row with one cell): fall back to the csv module and pad.
-        text = body.decode(encoding)
-        records = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+        try:
+            text = body.decode(encoding)
+            records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise UserError(f"无法读取 {file_name}：不是有效的 CSV 文件（{type(exc).__name__}）",
+                            "请在 Excel 中打开并另存为“CSV UTF-8”或 .xlsx") from None
         width = max((len(r) for r in records), default=0)
         columns = [pa.array([r[i] if i < len(r) and r[i] != "" else None for r in records], pa.string())
                    for i in range(width)]

@@ -13,7 +13,7 @@ import io
 import xlsxwriter
 
 from . import settings
-from .contract import CHECK_ITEMS_TOTAL, EXAMPLES, SHEETS, Field, SheetSpec
+from .contract import CHECK_ITEMS_TOTAL, EXAMPLES, INSTRUCTIONS_TITLE, SHEETS, Field, SheetSpec
 
 FILE_NAME = "复工态势台_数据模板.xlsx"
 INSTRUCTIONS = "说明"
@@ -194,7 +194,7 @@ def _write_instructions(wb: xlsxwriter.Workbook, styles: _Styles) -> None:
     widths = (12, 16, 6, 8, 8, 26, 44, 36)
     for col, width in enumerate(widths):
         ws.set_column(col, col, width)
-    ws.write_string(0, 0, "复工态势台 数据模板 · 填写说明", styles.title)
+    ws.write_string(0, 0, INSTRUCTIONS_TITLE, styles.title)
     row = 1
     for note in GENERAL_NOTES:
         ws.merge_range(row, 0, row, len(widths) - 1, f"· {note}", styles.note)

@@ -99,7 +99,7 @@ def test_one_far_away_cell_is_refused_before_the_sheet_is_loaded(no_excel_reader
     ws.write_row(0, 0, HEADER)
     ws.write(1_048_575, 16_383, "x")  # XFD1048576: a 17-billion-cell range in a 6 KB file
     wb.close()
-    with pytest.raises(UserError, match=r"工作表“楼宇”用到了 1048576 行 × 16384 列，超过上限"):
+    with pytest.raises(UserError, match=r"工作表“楼宇”有 1048576 行 × 16384 列，超过上限"):
         read_upload("far.xlsx", buffer.getvalue())
 
 
