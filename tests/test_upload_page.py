@@ -10,6 +10,7 @@ from pipelines.commit import commit_upload
 from pipelines.contract import COMPANIES, credit_check_char
 from pipelines.ingest import read_upload
 from pipelines.store import open_store
+from ui.grades import grade_text
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NEW_CODE = "91310105MA1XY70K0" + credit_check_char("91310105MA1XY70K0")
@@ -94,7 +95,10 @@ def test_good_files_preview_commit_duplicate_and_rollback(db):
     assert _frame(at, "新增").values.tolist() == [["楼宇.xlsx", "楼宇名录", 1, 0, 0], ["企业.xlsx", "企业名录", 1, 1, 0]]
     assert [e.label for e in at.expander] == ["企业.xlsx · 企业名录：1 条记录有变化"]
     assert _frame(at, "原值").values.tolist() == [[code, name, "员工总数", str(employees), str(employees + 10)]]
-    assert "风险评级尚未启用" in " ".join(_texts(at.caption)) or any("本次上传" in i for i in _texts(at.info))
+    assert _texts(at.info) == ["本次上传将使 1 栋楼宇新增评级（按2020年2月19日的评级）"]
+    [graded] = _frame(at, "新等级").to_dict("records")
+    assert (graded["楼宇编号"], graded["楼宇名称"], graded["原等级"], graded["变化"]) == ("JSL-900", "新建大厦", "—", "新增评级")
+    assert graded["新等级"] in {grade_text(g) for g in ("高", "中", "低")}
 
     commit = at.button(key="commit")
     assert commit.label == "确认入库（2 个文件，3 行）" and commit.disabled
