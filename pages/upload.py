@@ -75,8 +75,8 @@ def upload_section() -> None:
     if not files:
         return
     processed = process(files)
-    for name, error in processed.unreadable:
-        show_error(UserError(f"{name}：{error.message}", error.hint))
+    for _name, error in processed.unreadable:
+        show_error(error)
     preview = processed.preview
     if not preview.files:
         return
@@ -111,7 +111,8 @@ def process(files: list) -> Processed:
 
         preview = preview_uploads(data.store(), uploads, progress=step)
         errors, warnings = preview.errors, preview.warnings
-        status.update(label=f"处理完成：{len(uploads)} 个文件，错误 {errors} 个，警告 {warnings} 个",
+        unread = f"，{len(unreadable)} 个文件无法读取" if unreadable else ""
+        status.update(label=f"处理完成：{len(uploads)} 个文件，错误 {errors} 个，警告 {warnings} 个{unread}",
                       state="error" if errors or unreadable else "complete", expanded=False)
     processed = Processed(key, preview.data_version, preview, unreadable)
     state["processed"] = processed
@@ -232,6 +233,11 @@ def grade_summary(grades: GradeChanges, subject: str) -> None:
 def commit_section(processed: Processed) -> None:
     preview = processed.preview
     st.markdown("#### 确认入库")
+    if processed.unreadable:
+        names = "、".join(name for name, _ in processed.unreadable)
+        st.error(f"{names} 无法读取，不能入库：请从上传框中移除它（或修好后重新选择），其余文件才能入库。")
+        st.button("确认入库", type="primary", disabled=True, key="commit_disabled")
+        return
     if preview.errors:
         st.error(f"有 {preview.errors} 个错误，不能入库：请按问题清单修改后重新上传（可下载问题标注文件对照修改），"
                  "或先从上传框中移除有错误的文件。")

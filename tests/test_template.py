@@ -97,3 +97,12 @@ def test_example_row_left_among_real_rows_is_an_error(template):
     upload = read_upload("企业.xlsx", _fill(template, keep_example=True))
     assert [(f.sheet, f.row, f.rule, f.severity) for f in upload.findings] == [
         ("企业名录", 2, "example_row", "error")]
+
+
+def test_cli_writes_the_same_template(tmp_path, template, capsys):
+    from pipelines.__main__ import main
+
+    out = tmp_path / "模板.xlsx"
+    assert main(["template", str(out)]) == 0
+    assert out.read_bytes() == template
+    assert capsys.readouterr().out == f"数据模板已写出：{out}\n"
