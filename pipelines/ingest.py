@@ -205,7 +205,7 @@ def _xlsx_origins(file_name: str, content: bytes, limits: Limits) -> dict[int, t
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
         infos = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
+    except Exception:  # BadZipFile, NotImplementedError (version, compression), struct and OS errors: all corrupt
         raise UserError(f"无法读取 {file_name}：不是有效的 .xlsx 文件", "请在 Excel 中打开并重新保存为 .xlsx") from None
     total = sum(info.file_size for info in infos)
     packed = max(1, sum(info.compress_size for info in infos))
