@@ -1,13 +1,13 @@
-"""复工态势台: entry point. Navigation over pages/; the store is opened once per process."""
+"""复工态势台: entry point. Navigation over pages/; the store is opened once per process.
+
+Pages and the permission each needs are declared in ui/access.py (PAGES); access.app() is the login
+gate, the kiosk switch (?kiosk=1&token=...) and the navigation built for the logged-in user only.
+"""
 
 import streamlit as st
 
-st.set_page_config(page_title="复工态势台", page_icon=":material/apartment:", layout="wide")
+st.set_page_config(page_title="复工态势台", page_icon="🏢", layout="wide")
 
-PAGES = [
-    st.Page("pages/overview.py", title="态势总览", icon=":material/dashboard:", default=True),
-    st.Page("pages/upload.py", title="数据上传", icon=":material/upload_file:"),
-    st.Page("pages/risk.py", title="风险分级", icon=":material/traffic:"),
-]
+from ui import access  # noqa: E402  (after set_page_config)
 
-st.navigation(PAGES).run()
+access.app()

@@ -1,10 +1,12 @@
-"""态势总览: the day's headline figures for all streets or one."""
+"""态势总览: the day's headline figures for all streets or one, with the map, the main curve and the
+high-risk buildings with their main reason."""
 
 import streamlit as st
 
-from pipelines import metrics
-from ui import data
-from ui.common import cn_date, delta_int, delta_pct, guarded, page_header, pct, street_filter
+from pipelines import metrics, risk
+from ui import charts, data, situation
+from ui.common import (building_link, cn_date, delta_int, delta_pct, guarded, md, page_header, pct, short_date,
+                       street_filter)
 
 
 @guarded
@@ -19,27 +21,77 @@ def page() -> None:
     with left:
         street = street_filter()
     with right:
-        day = st.date_input("日期", value=as_of, max_value=as_of, format="YYYY/MM/DD")
+        day = st.date_input("日期", value=as_of, max_value=as_of, min_value=data.first_day(), format="YYYY/MM/DD")
     today, before = data.query(metrics.headline, street, day)
     if not today.reported:
         st.warning(f"{cn_date(day)} 没有返岗日报，以下人数为 0。")
     scope = street or "全部街道"
     st.caption(f"{scope} · {cn_date(day)} · 变化均与前一日（{cn_date(before.day)}）相比")
-    row1 = st.columns(3)
+    row1 = st.columns(4)
     row1[0].metric("楼宇", f"{today.buildings:,}")
     row1[1].metric("企业", f"{today.companies:,}")
     row1[2].metric("员工总数", f"{today.staff:,}")
-    row2 = st.columns(3)
+    requests_now, requests_before = data.query(metrics.requests_open, street, day)
+    row1[3].metric("未办结诉求", f"{requests_now.open_requests:,}",
+                   delta_int(requests_now.open_requests, requests_before.open_requests), delta_color="inverse",
+                   help=f"当日新增 {requests_now.new_requests} 件，办结 {requests_now.closed_requests} 件")
+    row2 = st.columns(4)
     row2[0].metric("企业复工率", pct(today.company_rate), delta_pct(today.company_rate, before.company_rate),
                    help="当日有人在岗的企业 ÷ 企业总数")
     row2[1].metric("人员返岗率", pct(today.staff_rate), delta_pct(today.staff_rate, before.staff_rate),
                    help="当日在岗人数 ÷ 员工总数")
     row2[2].metric("在岗人数", f"{today.on_site:,}", delta_int(today.on_site, before.on_site))
-    row3 = st.columns(3)
-    row3[0].metric("复工企业", f"{today.companies_back:,}", delta_int(today.companies_back, before.companies_back))
-    row3[1].metric("居家观察人数", f"{today.home_observation:,}",
+    row2[3].metric("复工企业", f"{today.companies_back:,}", delta_int(today.companies_back, before.companies_back))
+    row3 = st.columns(5)
+    counts = data.query(risk.grade_counts, day, street)
+    for column, grade in zip(row3, risk.GRADES, strict=False):
+        style = risk.style(grade)
+        label = f"{style['shape']} {style['label']}楼宇"
+        if counts is None:
+            column.metric(label, "—", help="当日尚无风险评级")
+        else:
+            now = counts[0][grade]
+            column.metric(label, f"{now:,}", delta_int(now, counts[1][grade]) if counts[1] else None,
+                          delta_color="inverse" if grade in ("高", "中") else "normal")
+    row3[3].metric("居家观察人数", f"{today.home_observation:,}",
                    delta_int(today.home_observation, before.home_observation), delta_color="inverse")
-    row3[2].metric("体温异常人数", f"{today.fever:,}", delta_int(today.fever, before.fever), delta_color="inverse")
+    row3[4].metric("体温异常人数", f"{today.fever:,}", delta_int(today.fever, before.fever), delta_color="inverse")
+
+    map_column, list_column = st.columns([1, 1])
+    with map_column:
+        st.subheader("楼宇地图")
+        deck, points = situation.deck(day, street, width=480, height=380)
+        st.pydeck_chart(deck, height=420, key="overview-map")
+        st.caption("柱高 = 当日在岗人数；颜色与符号 = 风险等级（▲ 高 ◆ 中 ● 低，○ 未评级）。详见“楼宇地图”页。")
+    with list_column:
+        st.subheader("高风险楼宇")
+        high = data.query(risk.top_high, day, street, 10)
+        if counts is None:
+            st.info("当日尚无风险评级。")
+        elif high.empty:
+            st.success(f"{short_date(day)} 没有高风险楼宇。")
+        else:
+            st.caption(f"共 {counts[0]['高']} 栋，按评分从高到低；主要原因为触发的硬性规则，或对评分贡献最大的因素。")
+            with st.container(height=360, border=False):
+                for n, row in enumerate(high.itertuples(index=False), start=1):
+                    change = ""
+                    if isinstance(row.previous_grade, str) and row.previous_grade != row.grade:
+                        change = f"　:gray[较前一日 {row.previous_grade}→{row.grade}]"
+                    st.markdown(f"{n}\\. :red[▲] **{md(row.building_name)}**　:gray[{md(row.street)}]　"
+                                f"评分 **{row.score:.1f}**{change}  \n{md(row.main_reason)}")
+            pick = st.selectbox("查看详情", list(high["building_id"]), index=None, placeholder="选择楼宇查看详情",
+                                format_func=dict(zip(high["building_id"], high["building_name"], strict=True)).get,
+                                key="overview-high", label_visibility="collapsed")
+            if pick is not None:
+                building_link(pick, f"打开 {high.set_index('building_id').loc[pick, 'building_name']} 的楼宇详情")
+
+    st.subheader(f"复工曲线 · {md(scope)}")
+    curve = situation.main_curve(street, day)
+    if curve.empty:
+        st.info("所选范围没有返岗数据。")
+    else:
+        st.altair_chart(charts.rate_chart(curve, "value", target=0.8, title="企业复工率与人员返岗率（细线为当日，粗线为7日均值）",
+                                          height=300), width="stretch")
 
 
 page()

@@ -6,9 +6,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from pipelines import grade
-from ui import data
-from ui.common import ALL_STREETS, cn_date, current_user, guarded, page_header, show_error
+from pipelines import auth, grade
+from ui import access, data
+from ui.common import cn_date, guarded, page_header, show_error, street_filter
 from ui.grades import grade_badge, grade_scale, grade_shapes, grade_text, style_grades
 from pipelines.errors import UserError
 
@@ -23,8 +23,8 @@ def page() -> None:
         st.info("还没有评级结果：上传楼宇名录、企业名录和返岗日报后自动评级。")
         return
     filters = st.columns([2, 2, 2, 1])
-    street = filters[0].selectbox("街道", [ALL_STREETS, *data.streets()], key="risk_street")
-    street = None if street == ALL_STREETS else street
+    with filters[0]:
+        street = street_filter("risk_street")  # a street user's own street, fixed
     grades = filters[1].pills("等级", ["高", "中", "低"], selection_mode="multi", default=["高", "中", "低"],
                               format_func=grade_text, key="risk_grades") or []
     search = filters[2].text_input("搜索楼宇名称", key="risk_search")
@@ -131,6 +131,8 @@ def show_flash(key: str) -> None:
 
 
 def override_form(row: pd.Series, day: dt.date) -> None:
+    if not access.can(auth.OVERRIDE):  # the form is for those who may; the action itself checks again
+        return
     with st.expander("人工调整等级", expanded="risk_override_flash" in st.session_state):
         show_flash("risk_override_flash")
         st.caption(f"调整 {row['building_name']} 的等级，自 {cn_date(day)} 起生效；到期后自动恢复为计算等级。")
@@ -142,7 +144,7 @@ def override_form(row: pd.Series, day: dt.date) -> None:
             if st.form_submit_button("保存人工调整"):
                 try:
                     grade.set_override(data.store(), row["building_id"], new_grade, reason, day,
-                                       expires if has_expiry else None, current_user())
+                                       expires if has_expiry else None, access.require(auth.OVERRIDE).actor)
                     until = f"至 {cn_date(expires)}" if has_expiry else "长期有效"
                     flash("risk_override_flash", f"已将 {row['building_name']} 调整为 {grade_text(new_grade)}（{until}），"
                           "并记入审计日志")
@@ -158,7 +160,7 @@ def override_form(row: pd.Series, day: dt.date) -> None:
                           f"{cn_date(item.starts)} 至 {until}")
             if cols[1].button("撤销", key=f"revoke_{item.override_id}"):
                 try:
-                    grade.revoke_override(data.store(), int(item.override_id), current_user())
+                    grade.revoke_override(data.store(), int(item.override_id), access.require(auth.OVERRIDE).actor)
                     flash("risk_override_flash", "已撤销该人工调整，并记入审计日志")
                     st.rerun()
                 except UserError as exc:
@@ -195,11 +197,15 @@ def what_if(day: dt.date, street: str | None) -> None:
                 "试算等级": moved["trial_grade"].map(grade_text), "试算评分": moved["trial_score"].round(1),
             }), ["现计算等级", "试算等级"]), hide_index=True, width="stretch")
         note = st.text_input("保存说明", key="w_note", placeholder="如：提高防控措施权重")
-        if st.button("保存为新配置版本", disabled=abs(total - 1) > 0.001 or not moved.shape[0] and
+        approver = access.can(auth.CONFIG_APPROVE)
+        if not approver:
+            st.caption("保存新配置版本需要领导的审批权限；试算不受影响。")
+        if st.button("保存为新配置版本", disabled=not approver or abs(total - 1) > 0.001 or not moved.shape[0] and
                      trial_config.high == config.high and trial_config.medium == config.medium
                      and weights == {k: f.weight for k, f in config.factors.items()}):
             try:
-                version = grade.save_config(data.store(), grade.config_to_toml(trial_config), current_user(), note)
+                version = grade.save_config(data.store(), grade.config_to_toml(trial_config),
+                                            access.require(auth.CONFIG_APPROVE).actor, note)
                 flash("risk_config_flash", f"已保存为版本 {version}，全部楼宇已按新配置重新评级")
                 st.rerun()
             except UserError as exc:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from pipelines import auth, privacy
 from pipelines.commit import commit_uploads, rollback_batch
 from pipelines.contract import SHEET_BY_KIND
 from pipelines.errors import StaleState, UserError
@@ -26,12 +27,13 @@ from pipelines.preview import (
 )
 from pipelines.template import FILE_NAME as TEMPLATE_NAME
 from pipelines.template import template_bytes
-from ui import data
+from ui import access, data
 from ui.common import cn_date, current_user, guarded, page_header, show_error
 from ui.grades import grade_text, style_grades
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STATE = "upload_page"
+EMPTY = "（空）"
 
 
 @dataclass
@@ -42,6 +44,19 @@ class Processed:
     version: int
     preview: Preview
     unreadable: list[tuple[str, UserError]] = field(default_factory=list)
+
+
+def masked(frame: pd.DataFrame, label: str, values: tuple[str, ...]) -> pd.DataFrame:
+    """Values of personal columns (防控联系人, 联系电话, 楼长, 检查人) masked unless the user may see them."""
+    personal = frame[label].isin(privacy.PERSONAL_COLUMNS) if len(frame) else None
+    if personal is None or not personal.any() or access.can(auth.PERSONAL):
+        return frame
+    out = frame.astype({v: object for v in values})
+    for column in values:
+        out.loc[personal, column] = [
+            v if v in ("", EMPTY, None) else privacy.PERSONAL_COLUMNS[k](v)
+            for k, v in zip(out.loc[personal, label], out.loc[personal, column], strict=True)]
+    return out
 
 
 def _state() -> dict:
@@ -162,6 +177,7 @@ def findings_section(preview: Preview) -> None:
     table = shown[["file", "severity_label", "sheet", "row", "column", "value", "message", "rule_label"]]
     table = table.astype({"column": object, "value": object}).fillna({"column": "", "value": ""})
     table.columns = ["文件", "级别", "工作表", "行", "列", "值", "说明", "规则"]
+    table = masked(table, "列", ("值",))
     st.dataframe(table, hide_index=True, column_config={"说明": st.column_config.TextColumn(width="large")})
     st.caption(f"显示 {len(shown)} / {len(findings)} 条。下载的标注文件是上传内容的副本：有问题的单元格标了颜色"
                "（红色为错误、黄色为警告）并附批注，第一张表是可筛选的问题清单。")
@@ -202,7 +218,7 @@ def preview_section(preview: Preview) -> None:
                 more = "（只列出前一部分）" if sheet.truncated else ""
                 with st.expander(f"{fp.upload.file_name} · {sheet.label}：{sheet.changed} 条记录有变化{more}",
                                  expanded=len(sheet.changes) <= 20):
-                    st.dataframe(sheet.changes, hide_index=True)
+                    st.dataframe(masked(sheet.changes, "列", ("原值", "新值")), hide_index=True)
     grade_summary(preview.grades, "本次上传")
 
 
@@ -260,6 +276,7 @@ def _commit(preview: Preview) -> None:
     state = _state()
     confirmed = not preview.warnings or bool(st.session_state.get("confirm_warnings"))
     try:
+        access.require(auth.UPLOAD)
         batch_ids = commit_uploads(data.store(), preview.to_commit, current_user(), confirm_warnings=confirmed,
                                    expected_version=preview.data_version)
     except StaleState as exc:
@@ -296,7 +313,7 @@ def batches_section() -> None:
         return
     st.dataframe(frame, hide_index=True)
     choices = dict(data.query(committed_batches))
-    if not choices:
+    if not choices or not access.can(auth.ROLLBACK):
         return
     batch_id = st.selectbox("撤销一个批次（撤销不删除任何数据，批次记录保留、可追溯）", list(choices), index=None,
                             format_func=lambda b: f"批次 {b}：{choices[b]}", placeholder="选择要撤销的批次",
@@ -318,7 +335,7 @@ def batches_section() -> None:
     for sheet in rollback.sheets:
         if len(sheet.changes):
             with st.expander(f"{sheet.label}：逐条对照"):
-                st.dataframe(sheet.changes, hide_index=True)
+                st.dataframe(masked(sheet.changes, "列", ("原值", "新值")), hide_index=True)
     grade_summary(rollback.grades, f"撤销批次 {batch_id}")
     confirm = st.checkbox(f"我确认撤销批次 {batch_id}（{rollback.file_name}）", key=f"confirm_rollback_{batch_id}")
     st.button("撤销批次", disabled=not confirm, key="rollback", on_click=_rollback, args=(rollback,))
@@ -328,6 +345,7 @@ def _rollback(rollback) -> None:
     """The rollback button's callback, with the rollback preview the analyst saw."""
     state = _state()
     try:
+        access.require(auth.ROLLBACK)
         rollback_batch(data.store(), rollback.batch_id, current_user(), expected_version=rollback.data_version)
     except StaleState as exc:
         state["rollback"] = None

@@ -1,4 +1,4 @@
-"""CLI: python -m pipelines {init,sample,template,ingest,status,rollback}."""
+"""CLI: python -m pipelines {init,sample,template,ingest,status,rollback,users,tokens}."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+from . import auth_cli
 from .errors import RejectedUpload, UserError
 from .findings import for_display
 from .store import Store, default_db_path
@@ -32,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     p_rollback = sub.add_parser("rollback", help="撤销一个批次（不删除任何数据）")
     p_rollback.add_argument("batch", type=int)
     p_rollback.add_argument("--user", default=getpass.getuser())
+    auth_cli.add_parsers(sub)  # users, tokens
     args = parser.parse_args(argv)
     db = args.db or default_db_path()
     try:
@@ -132,7 +134,8 @@ def _rollback(args, db: Path) -> int:
     return 0
 
 
-COMMANDS = {"init": _init, "sample": _sample, "template": _template, "ingest": _ingest, "status": _status, "rollback": _rollback}
+COMMANDS = {"init": _init, "sample": _sample, "template": _template, "ingest": _ingest, "status": _status,
+            "rollback": _rollback, **auth_cli.COMMANDS}
 
 if __name__ == "__main__":
     sys.exit(main())

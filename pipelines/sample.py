@@ -425,6 +425,9 @@ def build_database(db_path: Path | str, workdir: Path | str | None = None, scale
             upload = read_upload(path.name, path.read_bytes())
             batch_id = commit_upload(store, upload, "示例数据", confirm_warnings=True, today=END)
             log(f"  批次 {batch_id}: {path.name} {upload.row_counts()}")
+        from .auth import add_demo_users  # demo accounts exist only in the sample database
+
+        add_demo_users(store)
     finally:
         store.close()
     return db_path

@@ -6,6 +6,7 @@ Nothing here deletes data: a rollback marks a batch reverted and the views stop 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -15,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import duckdb
 
@@ -22,6 +24,7 @@ from .contract import SHEETS, SheetSpec
 from .errors import StoreLocked, UserError
 
 SQL_DIR = Path(__file__).parent / "sql"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = ROOT / "data" / "sample.duckdb"
 
@@ -83,6 +86,8 @@ class Store:
             )
         except duckdb.IOException as exc:
             raise _locked_error(self.path, exc) from None
+        # Times are shown in Shanghai: the whole data contract is Asia/Shanghai (DESIGN.md "Time").
+        self.con.execute("set global TimeZone = 'Asia/Shanghai'")
         if not read_only:
             self.migrate()
 
@@ -120,6 +125,14 @@ class Store:
         """Grows with every write (every write is audited): the cache key for query results."""
         cur = cur or self.cursor()
         return int(cur.execute("select coalesce(max(audit_id), 0) from audit").fetchall()[0][0])
+
+    def last_batch_change(self, cur: duckdb.DuckDBPyConnection | None = None) -> dt.datetime | None:
+        """When a batch was last committed or rolled back, in Shanghai time: how fresh the data is."""
+        cur = cur or self.cursor()
+        rows = cur.execute("select max(done_at) from audit where action in ('batch.commit', 'batch.rollback')"
+                           ).fetchall()
+        value = rows[0][0]
+        return None if value is None else value.astimezone(SHANGHAI)
 
     def meta(self, key: str, cur: duckdb.DuckDBPyConnection | None = None) -> str | None:
         cur = cur or self.cursor()
@@ -226,6 +239,8 @@ class Store:
 
     def keep_raw_file(self, sha256: str, suffix: str, content: bytes) -> tuple[Path, bool]:
         """Keep the uploaded file byte for byte, named by its hash (never by the user's file name)."""
+        if not re.fullmatch(r"[0-9a-f]{64}", sha256):
+            raise ValueError("keep_raw_file needs a SHA-256 hex digest")  # a bug, never user input
         self.raw_dir.mkdir(parents=True, exist_ok=True)
         safe_suffix = suffix.lower() if re.fullmatch(r"\.[a-z0-9]{1,5}", suffix.lower()) else ".bin"
         path = self.raw_dir / f"{sha256}{safe_suffix}"

@@ -15,6 +15,10 @@ sys.path.insert(0, str(ROOT))
 from pipelines import sample  # noqa: E402
 from pipelines.store import Store  # noqa: E402
 
+# Passwords are hashed with argon2id at a lower cost in tests (the default cost is tested on its own).
+os.environ.setdefault("FUGONG_ARGON2_TIME_COST", "1")
+os.environ.setdefault("FUGONG_ARGON2_MEMORY_KIB", "8192")
+
 SMALL_PERIOD = [dt.date(2020, 2, 10) + dt.timedelta(d) for d in range(10)]
 
 

@@ -37,7 +37,9 @@ def cur(risk_db):
 
 
 def run_page() -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state["auth_user"] = "leader"  # the sample's demo leader: may override and save configurations
+    at.run()
     assert not at.exception, at.exception
     return at
 
@@ -122,7 +124,7 @@ def test_override_through_the_form(risk_db, cur):
     actor, target, after = rows[0]
     after = json.loads(after)
     assert (actor, target, after["grade"], after["reason"], after["expires"]) == \
-        ("演示用户", building_id, "高", "3月30日现场检查发现电梯未消毒，临时上调", None)
+        ("leader", building_id, "高", "3月30日现场检查发现电梯未消毒，临时上调", None)
     # The list shows it as an override, the detail keeps the computed grade visible.
     table = at.dataframe[0].value
     marked = table[table["楼宇"] == name].iloc[0]

@@ -3,13 +3,18 @@
 from pathlib import Path
 
 import pytest
+from auth_support import logged_in, user_for
 from streamlit.testing.v1 import AppTest
+
+from ui.access import PAGE_BY_FILE
 
 PAGES = sorted(p.name for p in (Path(__file__).parent.parent / "pages").glob("*.py"))
 
 
 @pytest.mark.parametrize("page", PAGES)
 def test_page_renders(sample_db, page):
-    at = AppTest.from_file(f"../pages/{page}", default_timeout=30).run()
+    # Each page as a demo user who may see it (ui/access.PAGES says which permission it needs).
+    at = logged_in(AppTest.from_file(f"../pages/{page}", default_timeout=30),
+                   user_for(PAGE_BY_FILE[f"pages/{page}"].permission)).run()
     assert not at.exception, at.exception
     assert "示例数据" in " ".join(m.value for m in at.markdown)

@@ -12,6 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from auth_support import DEMO_PASSWORD
 from upload_helpers import copy_db, xlsx_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,11 +72,14 @@ def test_upload_through_the_real_page_shows_the_findings(server):
         try:
             page = browser.new_page()
             page.set_default_timeout(60_000)
-            # In through the entry script and its navigation, as an analyst comes: a deep link to /upload on a
-            # fresh server would run pages/upload.py without streamlit_app.py (Streamlit's pages/ directory mode).
+            # In as an analyst comes: the login, then 数据上传 in the menu.
             page.goto(server)
             page.wait_for_selector('[data-testid="stApp"]')
-            page.locator('[data-testid="stSidebarNav"]').get_by_text("数据上传").click()
+            page.get_by_label("用户名").fill("analyst")
+            page.get_by_label("密码").fill(DEMO_PASSWORD["analyst"])
+            page.get_by_role("button", name="登录").click()
+            page.get_by_text("退出登录").wait_for()
+            page.locator('[data-testid="stSidebarNav"]').get_by_text("数据上传", exact=True).click()
             page.get_by_text("② 上传与检查").wait_for()
             assert page.url.endswith("/upload")
             page.locator('input[type="file"]').set_input_files(

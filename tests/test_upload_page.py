@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from auth_support import page_as, refused, rendered_bytes
 from streamlit.testing.v1 import AppTest
 from upload_helpers import copy_db, xlsx_bytes
 
 from pipelines.commit import commit_upload
 from pipelines.contract import COMPANIES, credit_check_char
 from pipelines.ingest import read_upload
+from pipelines.privacy import mask_phone
 from pipelines.store import open_store
 from ui.grades import grade_text
 
@@ -25,10 +27,9 @@ def db(sample_db, tmp_path, monkeypatch):
     return path
 
 
-def _app() -> AppTest:
-    at = AppTest.from_file("../pages/upload.py", default_timeout=60)
-    at.session_state["user_name"] = "分析员"  # who ui.common.current_user() says is acting
-    return at
+def _app(username: str = "analyst") -> AppTest:
+    """The page run as the demo analyst of the sample database (a direct URL reaches it the same way)."""
+    return page_as("pages/upload.py", username)
 
 
 def _frame(at: AppTest, column: str):
@@ -119,8 +120,8 @@ def test_good_files_preview_commit_duplicate_and_rollback(db):
     assert len(at.status) == 0  # a fresh uploader, nothing selected
     batches = _frame(at, "批次")
     assert batches[["批次", "文件", "上传人", "各表行数", "状态"]].values.tolist()[:2] == [
-        [14, "企业.xlsx", "分析员", "企业名录 2 行", "已入库"],
-        [13, "楼宇.xlsx", "分析员", "楼宇名录 1 行", "已入库"],
+        [14, "企业.xlsx", "analyst", "企业名录 2 行", "已入库"],
+        [13, "楼宇.xlsx", "analyst", "楼宇名录 1 行", "已入库"],
     ]
     cur = open_store(db).cursor()
     assert cur.execute("select employees from companies where credit_code = ?", [code]).fetchall() == [
@@ -142,8 +143,8 @@ def test_good_files_preview_commit_duplicate_and_rollback(db):
     assert _texts(at.success) == ["批次 14（企业.xlsx）已撤销：数据保留，可追溯。"]
     assert cur.execute("select employees from companies where credit_code = ?", [code]).fetchall() == [(employees,)]
     assert cur.execute("select status, reverted_by from batches where batch_id = 14").fetchall() == [
-        ("reverted", "分析员")]
-    assert _frame(at, "批次")["状态"].tolist()[0].startswith("已撤销（分析员，")
+        ("reverted", "analyst")]
+    assert _frame(at, "批次")["状态"].tolist()[0].startswith("已撤销（analyst，")
 
 
 def test_a_preview_made_before_someone_else_committed_is_refreshed_not_committed(db):
@@ -165,3 +166,20 @@ def test_a_preview_made_before_someone_else_committed_is_refreshed_not_committed
     assert cur.execute("select file_name from batches order by batch_id desc limit 1").fetchall() == [("同事的.xlsx",)]
     # The refreshed preview compares with the colleague's value.
     assert _frame(at, "原值").values.tolist() == [[code, name, "员工总数", str(employees + 5), str(employees + 1)]]
+
+
+def test_only_uploaders_see_the_page_and_personal_values_stay_masked(db):
+    leader = _app("leader").run()
+    assert refused(leader) and not leader.file_uploader
+
+    company = _company(db)
+    phone = "13912345678" if company["contact_phone"] != "13912345678" else "13987654321"
+    changed = xlsx_bytes({"企业": [COMPANY_HEADER, _row(company, contact_phone=phone)]})
+    at = _app().run()
+    at.file_uploader[0].set_value(("电话.xlsx", changed, XLSX))
+    at.run()
+    assert not at.exception, at.exception
+    assert _frame(at, "原值").values.tolist() == [[
+        company["credit_code"], company["company_name"], "联系电话",
+        mask_phone(company["contact_phone"]) if company["contact_phone"] else "（空）", mask_phone(phone)]]
+    assert phone not in rendered_bytes(at).decode("utf-8", "ignore")

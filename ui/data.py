@@ -56,9 +56,12 @@ def cached(_fn: Callable[..., T], fn_name: str, db: str, version: int, *args: ob
 
 
 def query(fn: Callable[..., T], *args: object) -> T:
+    """fn(cur, *args), cached; a DataFrame comes back masked and street-filtered for the session's user."""
+    from .access import protect  # late import: access uses this module
+
     # The database path is part of the key: two databases (tests, a switch of FUGONG_DB) can be at the
     # same data version with different data.
-    return cached(fn, f"{fn.__module__}.{fn.__qualname__}", str(default_db_path()), data_version(), *args)
+    return protect(cached(fn, f"{fn.__module__}.{fn.__qualname__}", str(default_db_path()), data_version(), *args))
 
 
 def latest_day() -> dt.date | None:
@@ -66,4 +69,12 @@ def latest_day() -> dt.date | None:
 
 
 def streets() -> list[str]:
-    return query(metrics.streets)
+    """The streets in the data; a street user sees only their own."""
+    from .access import scope_street
+
+    forced = scope_street()
+    return [s for s in query(metrics.streets) if forced is None or s == forced]
+
+
+def first_day() -> dt.date | None:
+    return query(metrics.first_day)

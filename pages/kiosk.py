@@ -1,0 +1,136 @@
+"""大屏: the operations centre's wall view. Read-only, no chrome, refreshes itself, panels rotate.
+
+URL: ?kiosk=1&token=…[&street=虹桥街道][&rotate=20][&refresh=30][&stale_hours=26]
+The whole board is one fragment on a timer: a new batch shows within one interval, the rotation position
+follows the clock (so a refresh never resets it), and cached queries are keyed by the data version.
+"""
+
+import datetime as dt
+import time
+
+import streamlit as st
+
+from pipelines import feed, grade, metrics, settings
+from pipelines.store import SHANGHAI
+from ui import charts, data, kiosk, situation
+from ui.access import scope_street
+from ui.common import guarded
+
+PANELS = ("楼宇风险地图", "复工曲线")
+
+
+def _int_param(name: str, default: int, low: int, high: int) -> int:
+    try:
+        return max(low, min(high, int(st.query_params.get(name, default))))
+    except ValueError:
+        return default
+
+
+def read_settings() -> kiosk.KioskSettings:
+    requested = st.query_params.get("street") or None
+    return kiosk.KioskSettings(
+        street=scope_street(requested if requested in data.streets() else None),
+        rotate_seconds=_int_param("rotate", settings.KIOSK_ROTATE_SECONDS, 0, 3600),
+        refresh_seconds=_int_param("refresh", settings.KIOSK_REFRESH_SECONDS, 5, 3600),
+        stale_hours=float(_int_param("stale_hours", int(settings.KIOSK_STALE_HOURS), 1, 24 * 30)),
+    )
+
+
+def panel_index(rotate_seconds: int, now: float) -> int:
+    """Which rotating panel is on: follows the wall clock, so reruns never lose the position."""
+    return 0 if rotate_seconds <= 0 else int(now // rotate_seconds) % len(PANELS)
+
+
+def map_panel(day: dt.date, street: str | None, height: int) -> None:
+    deck, _ = situation.deck(day, street, pitch=45.0, dark=True, height=height)
+    st.pydeck_chart(deck, height=height, width="stretch")
+
+
+def curve_panel(day: dt.date, street: str | None, height: int) -> None:
+    curve = situation.main_curve(street, day)
+    chart = charts.rate_chart(curve, metric="value", target=0.8, title="企业复工率与人员返岗率（7日均值）",
+                              height=height - 60, daily=False, dark=True)
+    st.altair_chart(kiosk_theme(chart), width="stretch")
+
+
+def kiosk_theme(chart):
+    """Large, light-on-dark text for a wall screen seen from 5 m."""
+    return (chart.configure(background=kiosk.PANEL)
+            .configure_axis(labelFontSize=20, titleFontSize=20, labelColor=kiosk.TEXT, titleColor=kiosk.MUTED,
+                            gridColor="#22304a", domainColor="#3a4a66", tickColor="#3a4a66")
+            .configure_legend(labelFontSize=22, titleFontSize=20, labelColor=kiosk.TEXT, titleColor=kiosk.MUTED)
+            .configure_title(fontSize=26, color=kiosk.TEXT, anchor="start")
+            .configure_text(color=kiosk.TEXT, fontSize=18)
+            .configure_view(stroke=None))
+
+
+def board(config: kiosk.KioskSettings) -> None:
+    now = dt.datetime.now(SHANGHAI)
+    day = data.latest_day()
+    scope = config.street or "全部街道"
+    updated = data.query(_last_change)
+    st.html(kiosk.header_html(scope, day, updated, now, config.stale_hours))
+    if day is None:
+        st.html('<div class="k-panel"><h3>还没有返岗日报数据</h3></div>')
+        return
+    today, before = data.query(metrics.headline, config.street, day)
+    graded_day = data.query(grade.latest_graded_day)
+    grades = data.query(grade.grades_on, graded_day, config.street) if graded_day else None
+    counts = _counts(grades)
+    previous = data.query(grade.grades_on, graded_day - dt.timedelta(days=1), config.street) if graded_day else None
+    st.html(kiosk.tiles_html(today, before, counts, _counts(previous) if previous is not None and len(previous)
+                             else None))
+    high = grades[grades["grade"] == "高"] if grades is not None else grades
+    if config.rotate_seconds > 0:
+        left, right = st.columns([3, 2], gap="small")
+        current = panel_index(config.rotate_seconds, time.time())
+        with left:
+            if current == 0:
+                map_panel(day, config.street, 600)
+            else:
+                curve_panel(day, config.street, 600)
+            st.html(kiosk.dots_html(list(PANELS), current))
+        with right:
+            st.html(kiosk.high_list_html(high if high is not None else _empty_high()))
+    else:
+        left, middle, right = st.columns([5, 5, 4], gap="small")
+        with left:
+            map_panel(day, config.street, 630)
+        with middle:
+            curve_panel(day, config.street, 630)
+        with right:
+            st.html(kiosk.high_list_html(high if high is not None else _empty_high()))
+    events = data.query(feed.events, 20, config.street)
+    st.html(kiosk.ticker_html(events))
+
+
+def _last_change(cur) -> dt.datetime | None:
+    return data.store().last_batch_change(cur)
+
+
+def _counts(frame) -> dict[str, int]:
+    if frame is None:
+        return {}
+    return {g: int((frame["grade"] == g).sum()) for g in ("高", "中", "低")}
+
+
+def _empty_high():
+    import pandas as pd
+
+    return pd.DataFrame(columns=["building_name", "street", "score", "main_reason"])
+
+
+@guarded
+def page() -> None:
+    config = read_settings()
+    st.html(kiosk.CSS)
+    tick = min(config.refresh_seconds, config.rotate_seconds) if config.rotate_seconds else config.refresh_seconds
+
+    @st.fragment(run_every=tick)
+    def refreshing_board() -> None:
+        board(config)
+
+    refreshing_board()
+
+
+page()
