@@ -69,7 +69,7 @@ def board(config: kiosk.KioskSettings) -> None:
     day = data.latest_day()
     scope = config.street or "全部街道"
     updated = data.query(_last_change)
-    st.html(kiosk.header_html(scope, day, updated, now, config.stale_hours))
+    st.html(kiosk.header_html(scope, day, updated, now, config.stale_hours, data.store().is_sample()))
     if day is None:
         st.html('<div class="k-panel"><h3>还没有返岗日报数据</h3></div>')
         return

@@ -39,6 +39,8 @@ footer, #MainMenu {{ display: none !important; }}
 .k-title {{ font-size: 34px; font-weight: 700; letter-spacing: 2px; color: {TEXT}; }}
 .k-scope {{ font-size: 24px; color: {MUTED}; margin-left: 18px; }}
 .k-time {{ font-size: 22px; color: {MUTED}; text-align: right; }}
+.k-sample {{ font-size: 20px; color: #ffb454; border: 1px solid #ffb454; border-radius: 6px; padding: 2px 8px;
+  margin-left: 18px; }}
 .k-clock {{ font-size: 34px; color: {TEXT}; font-variant-numeric: tabular-nums; margin-left: 18px; }}
 .k-stale {{ background: #5c1320; color: #ffd7dc; font-size: 22px; padding: 6px 14px; border-radius: 6px; }}
 .k-tiles {{ display: grid; grid-template-columns: repeat(6, 1fr); gap: 12px; }}
@@ -83,15 +85,16 @@ def esc(value: object) -> str:
 
 
 def header_html(scope: str, as_of: dt.date | None, updated_at: dt.datetime | None, now: dt.datetime,
-                stale_hours: float) -> str:
+                stale_hours: float, sample: bool = False) -> str:
     as_of_text = "—" if as_of is None else f"{as_of.year}年{as_of.month}月{as_of.day}日"
     updated = "—" if updated_at is None else f"{updated_at.month}月{updated_at.day}日 {updated_at:%H:%M}"
     stale = ""
     if updated_at is None or (now - updated_at).total_seconds() > stale_hours * 3600:
         age = "从未上传" if updated_at is None else f"已 {(now - updated_at).total_seconds() / 3600:.0f} 小时未更新"
         stale = f'<span class="k-stale">⚠ 数据{age}，请核实</span>'
+    mark = '<span class="k-sample">示例数据</span>' if sample else ""
     return (f'<div class="k-head"><div><span class="k-title">复工态势台</span>'
-            f'<span class="k-scope">{esc(scope)}</span></div>{stale}'
+            f'<span class="k-scope">{esc(scope)}</span>{mark}</div>{stale}'
             f'<div class="k-time">数据截至 <b>{as_of_text}</b> · 更新于 {updated}'
             f'<span class="k-clock">{now:%H:%M}</span></div></div>')
 
