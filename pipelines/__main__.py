@@ -1,4 +1,4 @@
-"""CLI: python -m pipelines {init,sample,ingest,status,rollback,users,tokens}."""
+"""CLI: python -m pipelines {init,sample,template,ingest,status,rollback,users,tokens}."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ def main(argv: list[str] | None = None) -> int:
     p_sample = sub.add_parser("sample", help="生成示例数据并建库")
     p_sample.add_argument("--if-absent", action="store_true", help="数据库已存在时什么也不做")
     p_sample.add_argument("--scale", type=float, default=1.0)
+    p_template = sub.add_parser("template", help="写出数据模板（.xlsx）")
+    p_template.add_argument("out", type=Path, nargs="?", default=None, help="输出文件（默认 复工态势台_数据模板.xlsx）")
     p_ingest = sub.add_parser("ingest", help="检查并导入表格文件")
     p_ingest.add_argument("files", nargs="+", type=Path)
     p_ingest.add_argument("--user", default=getpass.getuser())
@@ -39,6 +41,15 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
+
+
+def _template(args, db: Path) -> int:
+    from .template import FILE_NAME, template_bytes
+
+    out = args.out or Path(FILE_NAME)
+    out.write_bytes(template_bytes())
+    print(f"数据模板已写出：{out}")
+    return 0
 
 
 def _init(args, db: Path) -> int:
@@ -123,8 +134,8 @@ def _rollback(args, db: Path) -> int:
     return 0
 
 
-COMMANDS = {"init": _init, "sample": _sample, "ingest": _ingest, "status": _status, "rollback": _rollback,
-            **auth_cli.COMMANDS}
+COMMANDS = {"init": _init, "sample": _sample, "template": _template, "ingest": _ingest, "status": _status,
+            "rollback": _rollback, **auth_cli.COMMANDS}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -56,41 +57,58 @@ def check_upload(store: Store, upload: Upload, today: dt.date | None = None) -> 
 
 def commit_upload(store: Store, upload: Upload, actor: str, *, confirm_warnings: bool = False,
                   expected_version: int | None = None, today: dt.date | None = None) -> int:
-    """Store the upload as a new batch and return its id.
+    """Store the upload as a new batch and return its id. See commit_uploads."""
+    return commit_uploads(store, [upload], actor, confirm_warnings=confirm_warnings,
+                          expected_version=expected_version, today=today)[0]
 
-    Validation runs again inside the transaction: the state may have changed since the preview.
-    `expected_version`, when given, refuses a commit whose preview was made against older data.
+
+def commit_uploads(store: Store, uploads: list[Upload], actor: str, *, confirm_warnings: bool = False,
+                   expected_version: int | None = None, today: dt.date | None = None) -> list[int]:
+    """Store several uploads, in this order, as one batch each, in one transaction: all of them or none.
+
+    Each file is validated again inside the transaction against the state the files before it leave
+    (a 企业名录 may name buildings from a 楼宇名录 uploaded with it): the state may have changed since
+    the preview. `expected_version`, when given, refuses a commit whose preview was made against older data.
     """
-    with store.transaction() as cur:
-        if expected_version is not None and store.data_version(cur) != expected_version:
-            raise StaleState("数据在您预览之后已被他人更新", "预览已按最新数据刷新，请重新核对后再提交")
-        duplicate = store.find_batch_by_hash(upload.sha256, cur)
-        if duplicate is not None:
-            raise UserError(f"这个文件已经上传过（批次 {duplicate.batch_id}，{duplicate.file_name}），未重复入库")
-        findings = validate(cur, upload, today)
-        if has_errors(findings):
-            raise RejectedUpload(f"{upload.file_name} 有 {int((findings['severity'] == 'error').sum())} 个错误，"
-                                 "未入库", findings)
-        warnings = int((findings["severity"] == "warning").sum())
-        if warnings and not confirm_warnings:
-            raise UserError(f"{upload.file_name} 有 {warnings} 个警告", "请确认警告后再提交")
-        path, created = store.keep_raw_file(upload.sha256, upload.suffix, upload.content)
-        try:
-            batch_id = _write_batch(store, cur, upload, actor, path.name)
-        except BaseException:
-            if created:
-                path.unlink(missing_ok=True)  # our own copy of a batch that never existed
-            raise
-        return batch_id
+    kept: list[Path] = []
+    try:
+        with store.transaction() as cur:
+            if expected_version is not None and store.data_version(cur) != expected_version:
+                raise StaleState("数据在您预览之后已被他人更新，本次未入库", "预览已按最新数据刷新，请重新核对后再提交")
+            batch_ids: list[int] = []
+            seen: dict[str, str] = {}
+            for upload in uploads:
+                duplicate = store.find_batch_by_hash(upload.sha256, cur)
+                if duplicate is not None:
+                    raise UserError(f"这个文件已经上传过（批次 {duplicate.batch_id}，{duplicate.file_name}），未重复入库")
+                if upload.sha256 in seen:
+                    raise UserError(f"{upload.file_name} 与 {seen[upload.sha256]} 是同一个文件，未重复入库")
+                seen[upload.sha256] = upload.file_name
+                findings = validate(cur, upload, today)
+                if has_errors(findings):
+                    raise RejectedUpload(f"{upload.file_name} 有 {int((findings['severity'] == 'error').sum())} "
+                                         "个错误，未入库", findings)
+                warnings = int((findings["severity"] == "warning").sum())
+                if warnings and not confirm_warnings:
+                    raise UserError(f"{upload.file_name} 有 {warnings} 个警告", "请确认警告后再提交")
+                path, created = store.keep_raw_file(upload.sha256, upload.suffix, upload.content)
+                if created:
+                    kept.append(path)
+                batch_ids.append(_write_batch(store, cur, upload, actor, path.name))
+            return batch_ids
+    except BaseException:
+        for path in kept:
+            path.unlink(missing_ok=True)  # our own copy of a batch that never existed
+        raise
 
 
 def _write_batch(store: Store, cur: duckdb.DuckDBPyConnection, upload: Upload, actor: str, stored_as: str) -> int:
     sheets = {kind: {"rows": s.rows, "sheets": s.source_sheets} for kind, s in upload.sheets.items()}
-    batch_id = cur.execute(
-        "insert into batches (file_name, sha256, stored_as, sheets, uploaded_by) values (?, ?, ?, ?, ?) "
-        "returning batch_id",
-        [upload.file_name, upload.sha256, stored_as, json.dumps(sheets, ensure_ascii=False), actor],
-    ).fetchall()[0][0]
+    batch_id = store.next_id(cur, "batch_id_seq", "batches", "batch_id")
+    cur.execute(
+        "insert into batches (batch_id, file_name, sha256, stored_as, sheets, uploaded_by) values (?, ?, ?, ?, ?, ?)",
+        [batch_id, upload.file_name, upload.sha256, stored_as, json.dumps(sheets, ensure_ascii=False), actor],
+    )
     touched: set[dt.date] = set()
     whole = False
     for kind in upload.sheets:
@@ -105,14 +123,23 @@ def _write_batch(store: Store, cur: duckdb.DuckDBPyConnection, upload: Upload, a
             whole = True  # a building or company change can touch every day; requests touch no grade
     store.audit(cur, actor, "batch.commit", str(batch_id), None,
                 {"file": upload.file_name, "sha256": upload.sha256, "rows": upload.row_counts()})
-    for hook in AFTER_WRITE:
-        hook(cur, None if whole else sorted(touched))
+    run_after_write(cur, None if whole else sorted(touched))
     return batch_id
 
 
-def rollback_batch(store: Store, batch_id: int, actor: str) -> None:
-    """Revert a batch (deleting nothing) and update what derives from it in the same transaction."""
+def run_after_write(cur: duckdb.DuckDBPyConnection, days: list[dt.date] | None) -> None:
+    """Update what derives from the data (grades) inside the caller's transaction; None: every day."""
+    for hook in AFTER_WRITE:
+        hook(cur, days)
+
+
+def rollback_batch(store: Store, batch_id: int, actor: str, *, expected_version: int | None = None) -> None:
+    """Revert a batch (deleting nothing) and update what derives from it in the same transaction.
+
+    `expected_version`, when given, refuses a rollback whose preview was made against older data.
+    """
     with store.transaction() as cur:
+        if expected_version is not None and store.data_version(cur) != expected_version:
+            raise StaleState("数据在您预览撤销效果之后已被他人更新，本次未撤销", "撤销预览已按最新数据刷新，请重新核对后再确认")
         store.revert(cur, batch_id, actor)
-        for hook in AFTER_WRITE:
-            hook(cur, None)
+        run_after_write(cur, None)

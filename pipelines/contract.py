@@ -235,3 +235,44 @@ def credit_check_char(first17: str) -> str | None:
 
 def credit_code_valid(code: str) -> bool:
     return len(code) == 18 and all(c in CREDIT_ALPHABET for c in code) and credit_check_char(code[:17]) == code[17]
+
+
+# -- the template's example rows ----------------------------------------------------------------
+# One example row per sheet, valid under every rule, with identifiers no real record has. A sheet that
+# still holds only its example row is an untouched template sheet and is skipped on upload; an example
+# row left among real rows is an error (it would otherwise become a building or company in the data).
+EXAMPLE_IDS: dict[str, str] = {
+    "building_id": "示例-001",
+    "credit_code": "91310105MA1FKT7W0W",
+    "request_id": "示例-SQ0001",
+}
+EXAMPLES: dict[str, dict[str, object]] = {
+    "buildings": {
+        "building_id": EXAMPLE_IDS["building_id"], "building_name": "示例大厦", "street": "江苏路街道",
+        "address": "长宁区示例路1号", "lon": 121.4305, "lat": 31.22, "crs": "GCJ02", "floor_area": 32000,
+        "floors": 24, "property_company": "示例物业", "building_manager": "张三",
+    },
+    "companies": {
+        "credit_code": EXAMPLE_IDS["credit_code"], "company_name": "示例科技有限公司",
+        "building_id": EXAMPLE_IDS["building_id"], "floor": 12, "industry": "软件和信息服务", "employees": 80,
+        "company_type": "内资", "key_company": "否", "planned_date": "2020-02-10", "contact_person": "李四",
+        "contact_phone": "13800000000",
+    },
+    "daily_returns": {
+        "report_date": "2020-02-17", "credit_code": EXAMPLE_IDS["credit_code"], "company_name": "示例科技有限公司",
+        "on_site": 30, "remote": 40, "from_key_areas": 0, "from_abroad": 1, "home_observation": 1, "fever": 0,
+    },
+    "checks": {
+        "check_date": "2020-02-17", "building_id": EXAMPLE_IDS["building_id"], "area_closed": 5,
+        "area_registration": 4, "area_plan": 3, "area_disinfection": 4, "area_mobilisation": 2, "area_service": 3,
+        "duty_score": 92, "issues_found": "访客登记表未按日归档", "inspector": "王五",
+    },
+    "requests": {
+        "request_id": EXAMPLE_IDS["request_id"], "request_date": "2020-02-12", "credit_code": EXAMPLE_IDS["credit_code"],
+        "category": "租金减免", "content": "申请减免2月房租", "status": "已办结", "closed_date": "2020-02-20",
+    },
+}
+
+# The first cell of the template's 说明 sheet: that sheet is skipped on upload without a finding
+# (any other sheet that is no data table still gets its unknown_sheet warning).
+INSTRUCTIONS_TITLE = "复工态势台 数据模板 · 填写说明"

@@ -19,6 +19,16 @@ class Finding(NamedTuple):
 
 COLUMNS = list(Finding._fields)
 SEVERITY_LABELS = {"error": "错误", "warning": "警告"}
+RULE_LABELS = {
+    "required": "必填为空", "type": "格式不对", "enum": "不是可选值", "negative": "出现负数", "minimum": "小于下限",
+    "maximum": "超过上限", "credit_code": "信用代码无效", "before_period": "日期早于数据期", "future_date": "日期晚于今天",
+    "duplicate_key": "记录重复", "unknown_building": "楼宇不在名录中", "unknown_company": "企业不在名录中",
+    "over_staffed": "人数超过员工总数", "outside_shanghai": "坐标不在上海", "swapped_coordinates": "经纬度填反",
+    "closed_before_opened": "办结早于提出", "closed_without_date": "缺少办结日期", "date_without_closed": "状态与办结日期不符",
+    "unknown_sheet": "无法识别的表", "hidden_sheet": "隐藏的工作表", "unknown_column": "多余的列",
+    "duplicate_column": "重复的列", "missing_column": "缺少必填列", "total_row": "合计行", "no_sheet": "没有数据表",
+    "example_row": "模板示例行",
+}
 DISPLAY_NAMES = {"sheet": "工作表", "row": "行", "column": "列", "value": "值", "rule": "规则",
                  "message": "说明", "severity": "级别"}
 
@@ -39,6 +49,10 @@ def sort_findings(frame: pd.DataFrame) -> pd.DataFrame:
 
 def has_errors(frame: pd.DataFrame) -> bool:
     return bool((frame["severity"] == "error").any())
+
+
+def rule_label(rule: str) -> str:
+    return RULE_LABELS.get(rule, rule)
 
 
 def for_display(frame: pd.DataFrame) -> pd.DataFrame:

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import html
 import io
 import re
+import struct
 import zipfile
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from .contract import SHEET_BY_KIND, SHEETS, match_header, normalise_header
+from .contract import EXAMPLE_IDS, INSTRUCTIONS_TITLE, SHEET_BY_KIND, SHEETS, match_header, normalise_header
 from .errors import UserError
 from .findings import Finding, column_letter
 
@@ -33,12 +37,14 @@ MIN_HEADER_MATCHES = 3
 class Limits:
     """Refuse what would exhaust the machine before reading it."""
 
-    max_file_bytes: int = 50 * 1024 * 1024
-    max_unzipped_bytes: int = 500 * 1024 * 1024
-    max_zip_ratio: float = 200.0
-    max_rows: int = 1_000_000
-    max_columns: int = 200
-    max_cells: int = 20_000_000
+    max_file_bytes: int = 50 * 1024 * 1024  # the upload as sent
+    max_unzipped_bytes: int = 500 * 1024 * 1024  # an xlsx is a zip: all its parts unpacked
+    max_zip_ratio: float = 200.0  # unpacked / packed; office XML packs about 5-20 times
+    max_zip_entries: int = 2_000  # parts in the zip
+    max_sheets: int = 50
+    max_rows: int = 1_000_000  # per sheet
+    max_columns: int = 200  # per sheet
+    max_cells: int = 20_000_000  # per sheet: rows x columns of its used range
 
 
 DEFAULT_LIMITS = Limits()
@@ -70,6 +76,7 @@ class Upload:
     content: bytes
     sheets: dict[str, StagedSheet]
     findings: list[Finding]
+    grids: list[Grid] = field(default_factory=list, repr=False)  # every sheet as read, for the findings copy
 
     @property
     def suffix(self) -> str:
@@ -81,8 +88,13 @@ class Upload:
 
 # -- reading ---------------------------------------------------------------------------------
 
-def read_upload(file_name: str, content: bytes, limits: Limits = DEFAULT_LIMITS) -> Upload:
-    """Parse one uploaded file. Raises UserError for a file that cannot be read at all."""
+def read_upload(file_name: str, content: bytes, limits: Limits = DEFAULT_LIMITS, *,
+                skip_examples: bool = True) -> Upload:
+    """Parse one uploaded file. Raises UserError for a file that cannot be read at all.
+
+    With skip_examples (the default), a sheet holding only the template's example row is skipped and an
+    example row left among real rows is an error; without it, example rows are data like any other.
+    """
     if len(content) > limits.max_file_bytes:
         raise UserError(
             f"文件 {file_name} 有 {len(content) / 1e6:.1f} MB，超过上限 {limits.max_file_bytes / 1e6:.0f} MB",
@@ -99,21 +111,29 @@ def read_upload(file_name: str, content: bytes, limits: Limits = DEFAULT_LIMITS)
         raise UserError(f"不支持的文件类型：{file_name}", "请上传 .xlsx 或 .csv 文件")
     findings: list[Finding] = []
     parts: dict[str, list[_Part]] = {}
+    examples_only = 0
     for grid in grids:
         _check_size(grid, limits)
+        if grid.columns and _cell_text(grid.columns[0], 0) == INSTRUCTIONS_TITLE:
+            continue  # the template's own 说明 sheet
         part = _recognise(grid, findings)
+        if part is not None and skip_examples:
+            part = _drop_examples(part, findings)
+            examples_only += part is None
         if part is not None:
             parts.setdefault(part.kind, []).append(part)
     sheets = {kind: _combine(kind, kind_parts) for kind, kind_parts in parts.items()}
     if not sheets:  # an error even when unknown_sheet warnings were given: an empty batch is no upload
-        findings.insert(0, Finding(grids[0].name if grids else file_name, None, None, None, "no_sheet",
-                                "文件中没有找到可识别的数据表：请使用模板中的表头", "error"))
-    return Upload(file_name, hashlib.sha256(content).hexdigest(), content, sheets, findings)
+        message = ("文件中只有模板的示例行，没有数据：请在示例行下方填写数据并删除示例行" if examples_only
+                   else "文件中没有找到可识别的数据表：请使用模板中的表头")
+        findings.insert(0, Finding(grids[0].name if grids else file_name, None, None, None, "no_sheet", message,
+                                   "error"))
+    return Upload(file_name, hashlib.sha256(content).hexdigest(), content, sheets, findings, grids)
 
 
 @dataclass
-class _Grid:
-    """A sheet as read: text columns, plus where its first cell sits in Excel."""
+class Grid:
+    """A sheet as read: text columns, plus where its first cell sits in Excel (the findings copy redraws it)."""
 
     name: str
     columns: list[pa.Array]
@@ -126,16 +146,25 @@ class _Grid:
         return len(self.columns[0]) if self.columns else 0
 
 
-def _check_size(grid: _Grid, limits: Limits) -> None:
-    width, height = len(grid.columns), grid.height
-    if height > limits.max_rows or width > limits.max_columns or width * height > limits.max_cells:
-        raise UserError(
-            f"工作表“{grid.name}”有 {height} 行 × {width} 列，超过上限（{limits.max_rows} 行、{limits.max_columns} 列）",
+def _check_size(grid: Grid, limits: Limits) -> None:
+    error = _size_error(grid.name, grid.height, len(grid.columns), limits)
+    if error is not None:
+        raise error
+
+
+def _size_error(sheet: str, height: int, width: int, limits: Limits) -> UserError | None:
+    if height > limits.max_rows or width > limits.max_columns:
+        return UserError(
+            f"工作表“{sheet}”有 {height} 行 × {width} 列，超过上限（{limits.max_rows} 行、{limits.max_columns} 列）",
             "请删去多余的行列或拆分文件",
         )
+    if width * height > limits.max_cells:
+        return UserError(f"工作表“{sheet}”有 {height} 行 × {width} 列，共 {width * height} 个单元格，"
+                         f"超过上限（{limits.max_cells} 个）", "请拆分文件后上传")
+    return None
 
 
-def _read_xlsx(file_name: str, content: bytes, limits: Limits) -> list[_Grid]:
+def _read_xlsx(file_name: str, content: bytes, limits: Limits) -> list[Grid]:
     origins = _xlsx_origins(file_name, content, limits)
     try:
         reader = fastexcel.read_excel(content)
@@ -152,7 +181,7 @@ def _read_xlsx(file_name: str, content: bytes, limits: Limits) -> list[_Grid]:
         if batch.num_columns == 0 or batch.num_rows == 0:
             continue
         first_row, first_col = origins.get(index, (1, 0))
-        grids.append(_Grid(name, list(batch.columns), first_row, first_col, sheet.visible != "visible"))
+        grids.append(Grid(name, list(batch.columns), first_row, first_col, sheet.visible != "visible"))
     return grids
 
 
@@ -162,36 +191,154 @@ _CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*?(/>|>)')
 def _xlsx_origins(file_name: str, content: bytes, limits: Limits) -> dict[int, tuple[int, int]]:
     """Check the zip container and find where each sheet's data starts.
 
+    The container is checked before anything reads the workbook: what the zip directory declares
+    (parts, unpacked size, ratio), then each part inflated as a stream into nothing, stopping as soon as
+    it yields more than declared or than the limit, so a zip bomb costs at most the limit and never
+    its memory. The same pass counts each sheet's rows, columns and cells.
+
     fastexcel returns a sheet from its first non-empty cell, so a sheet whose data begins at C3
     would report row 3 as row 1. The first cell with a value in the sheet XML tells the offset.
     """
+    if content[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":  # OLE2: .xls saved as .xlsx, or a password
+        raise UserError(f"{file_name} 是旧版 Excel 文件或设置了打开密码",
+                        "请取消密码，并在 Excel 或 WPS 中“另存为”.xlsx 后上传")
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
-    except zipfile.BadZipFile:
+        infos = archive.infolist()
+    except Exception:  # BadZipFile, NotImplementedError (version, compression), struct and OS errors: all corrupt
         raise UserError(f"无法读取 {file_name}：不是有效的 .xlsx 文件", "请在 Excel 中打开并重新保存为 .xlsx") from None
-    total = sum(info.file_size for info in archive.infolist())
-    packed = max(1, sum(info.compress_size for info in archive.infolist()))
-    if total > limits.max_unzipped_bytes or total / packed > limits.max_zip_ratio:
-        raise UserError(
-            f"{file_name} 解压后有 {total / 1e6:.0f} MB（压缩比 {total / packed:.0f}），超过上限，已拒绝",
-            "这不像正常的表格文件；请重新从 Excel 导出",
-        )
-    names = archive.namelist()
+    total = sum(info.file_size for info in infos)
+    packed = max(1, sum(info.compress_size for info in infos))
+    if len(infos) > limits.max_zip_entries or total > limits.max_unzipped_bytes or total / packed > limits.max_zip_ratio:
+        raise _bomb(file_name, total, packed)
+    names = {info.filename for info in infos}
     try:
-        workbook = archive.read("xl/workbook.xml")
-        rels = archive.read("xl/_rels/workbook.xml.rels")
-    except KeyError:
-        return {}
+        workbook = archive.read("xl/workbook.xml") if "xl/workbook.xml" in names else b""
+        rels = archive.read("xl/_rels/workbook.xml.rels") if "xl/_rels/workbook.xml.rels" in names else b""
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, zlib.error, NotImplementedError):
+        raise UserError(f"无法读取 {file_name}：文件损坏", "请在 Excel 中打开并重新保存为 .xlsx") from None
     targets = dict(re.findall(rb'Id="([^"]+)"[^>]*?Target="([^"]+)"', rels))
     targets.update({k: v for v, k in re.findall(rb'Target="([^"]+)"[^>]*?Id="([^"]+)"', rels)})
-    origins: dict[int, tuple[int, int]] = {}
-    for index, rid in enumerate(re.findall(rb'<sheet [^>]*?r:id="([^"]+)"', workbook)):
-        target = targets.get(rid, b"").decode()
+    sheets: dict[str, tuple[int, str]] = {}  # part path -> (index, sheet name)
+    for index, tag in enumerate(re.findall(rb"<sheet [^>]*>", workbook)):
+        rid = re.search(rb'r:id="([^"]+)"', tag)
+        name = re.search(rb'name="([^"]*)"', tag)
+        target = targets.get(rid.group(1), b"").decode("utf-8", "replace") if rid else ""
         path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-        if path not in names:
-            continue
-        origins[index] = _first_cell(archive, path)
+        sheets[path] = (index, html.unescape(name.group(1).decode("utf-8", "replace")) if name else str(index + 1))
+    if len(sheets) > limits.max_sheets:
+        raise UserError(f"{file_name} 有 {len(sheets)} 个工作表，超过上限 {limits.max_sheets} 个", "请拆分文件后上传")
+    unpacked = 0
+    for info in infos:
+        sheet = sheets.get(info.filename)
+        extent = _Extent()
+        for chunk in _inflate(file_name, content, info, limits.max_unzipped_bytes - unpacked):
+            unpacked += len(chunk)
+            if sheet is not None:
+                extent.scan(chunk)
+        if sheet is not None:
+            extent.check(sheet[1], limits)
+    origins: dict[int, tuple[int, int]] = {}
+    try:
+        for path, (index, _name) in sheets.items():
+            if path in names:
+                origins[index] = _first_cell(archive, path)
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, zlib.error, NotImplementedError):
+        raise UserError(f"无法读取 {file_name}：文件损坏", "请在 Excel 中打开并重新保存为 .xlsx") from None
     return origins
+
+
+def _bomb(file_name: str, total: int, packed: int) -> UserError:
+    return UserError(
+        f"{file_name} 解压后有 {total / 1e6:.0f} MB（压缩比 {total / packed:.0f}），超过上限，已拒绝",
+        "这不像正常的表格文件；请重新从 Excel 导出",
+    )
+
+
+def _inflate(file_name: str, content: bytes, info: zipfile.ZipInfo, budget: int) -> Iterator[bytes]:
+    """The unpacked bytes of one zip part, in chunks, refusing as soon as there are more than the part
+    declares or than the budget left.
+
+    Reads the raw stream itself rather than trusting the sizes in the zip directory, which a crafted
+    file can understate: it is the bytes actually produced that count.
+    """
+    lying = UserError(f"{file_name} 解压后的大小与文件中声明的不符，像是特意构造的压缩包，已拒绝",
+                      "请重新从 Excel 导出后上传")
+    cap = min(info.file_size, budget)
+    corrupt = UserError(f"无法读取 {file_name}：文件损坏（{info.filename}）", "请在 Excel 中打开并重新保存为 .xlsx")
+    offset = info.header_offset
+    header = content[offset:offset + 30]
+    if len(header) < 30 or header[:4] != b"PK\x03\x04" or info.flag_bits & 0x1:
+        raise corrupt
+    name_len, extra_len = struct.unpack("<HH", header[26:30])
+    start = offset + 30 + name_len + extra_len
+    data = memoryview(content)[start:start + info.compress_size]
+    if info.compress_type == zipfile.ZIP_STORED:
+        if len(data) > cap:
+            raise lying if len(data) > info.file_size else _bomb(file_name, len(data), len(data))
+        if zlib.crc32(data) != info.CRC:
+            raise corrupt
+        yield bytes(data)
+        return
+    if info.compress_type != zipfile.ZIP_DEFLATED:
+        raise corrupt
+    inflater = zlib.decompressobj(-15)
+    produced = crc = 0
+    step = 1 << 16
+    try:
+        for pos in range(0, len(data), step):
+            pending = bytes(data[pos:pos + step])
+            while pending and not inflater.eof:
+                out = inflater.decompress(pending, 1 << 20)
+                produced += len(out)
+                if produced > cap:
+                    raise lying if produced > info.file_size else _bomb(file_name, produced, pos + step)
+                crc = zlib.crc32(out, crc)
+                yield out
+                pending = inflater.unconsumed_tail
+            if inflater.eof:
+                break
+    except zlib.error:
+        raise corrupt from None
+    if produced != info.file_size or crc != info.CRC:
+        raise corrupt
+
+
+class _Extent:
+    """Rows, columns and cells of a sheet, counted from its XML as it streams past."""
+
+    _ROW = re.compile(rb'<row [^>]*?r="([0-9]{1,9})"')
+    _WIDE = re.compile(rb'<c r="([A-Z]{2,4})[0-9]')  # columns past Z: rare, so a regex pass is cheap
+    _NARROW = [(26 - i, f'<c r="{chr(90 - i)}'.encode()) for i in range(26)]  # Z..A: the widest one present
+
+    def __init__(self) -> None:
+        self.rows = self.cols = self.cells = self.row_tags = 0
+        self.tail = b""
+
+    def scan(self, chunk: bytes) -> None:
+        text = self.tail + chunk
+        self.cells += chunk.count(b"<c ") + chunk.count(b"<c>")
+        self.row_tags += chunk.count(b"<row ") + chunk.count(b"<row>")
+        last = text.rfind(b"<row ")
+        if last >= 0:
+            found = self._ROW.match(text, last)
+            if found:
+                self.rows = max(self.rows, int(found.group(1)))
+        wide = set(self._WIDE.findall(text))
+        if wide:
+            self.cols = max(self.cols, *(_letters_to_index(w.decode()) + 1 for w in wide))
+        elif self.cols < 26:
+            self.cols = max(self.cols, next((n for n, tag in self._NARROW if tag in text), 0))
+        self.tail = text[-64:]
+
+    def check(self, sheet: str, limits: Limits) -> None:
+        """Refuse before the sheet is loaded: the reader would allocate its whole used range."""
+        rows, cols = max(self.rows, self.row_tags), max(self.cols, 1)
+        error = _size_error(sheet, rows, cols, limits)
+        if error is None and self.cells > limits.max_cells:
+            error = _size_error(sheet, self.cells, 1, limits)
+        if error is not None:
+            raise error
 
 
 def _first_cell(archive: zipfile.ZipFile, path: str) -> tuple[int, int]:
@@ -221,7 +368,7 @@ def _letters_to_index(letters: str) -> int:
     return index - 1
 
 
-def _read_csv(file_name: str, content: bytes) -> _Grid:
+def _read_csv(file_name: str, content: bytes) -> Grid:
     encoding, body = _detect_encoding(file_name, content)
     delimiter = _delimiter(body[:65536].decode(encoding, errors="ignore"))
     try:
@@ -235,14 +382,18 @@ def _read_csv(file_name: str, content: bytes) -> _Grid:
             ),
         )
         columns = [c.combine_chunks() for c in table.columns]
-    except pa.ArrowInvalid:
+    except (pa.ArrowInvalid, UnicodeDecodeError):
         # Ragged rows (a title row with one cell): fall back to the csv module and pad.
-        text = body.decode(encoding)
-        records = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+        try:
+            text = body.decode(encoding)
+            records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise UserError(f"无法读取 {file_name}：不是有效的 CSV 文件（{type(exc).__name__}）",
+                            "请在 Excel 中打开并另存为“CSV UTF-8”或 .xlsx") from None
         width = max((len(r) for r in records), default=0)
         columns = [pa.array([r[i] if i < len(r) and r[i] != "" else None for r in records], pa.string())
                    for i in range(width)]
-    return _Grid(Path(file_name).stem, columns, 1, 0)
+    return Grid(Path(file_name).stem, columns, 1, 0)
 
 
 def _delimiter(head: str) -> str:
@@ -284,7 +435,7 @@ _UNIT_CELL = re.compile(r"^([(（\[【].*[)）\]】]|单位.*|unit.*)$", re.IGNO
 _TOTAL_CELL = {"合计", "总计", "小计", "total"}
 
 
-def _recognise(grid: _Grid, findings: list[Finding]) -> _Part | None:
+def _recognise(grid: Grid, findings: list[Finding]) -> _Part | None:
     head = [[_cell_text(col, r) for col in grid.columns] for r in range(min(HEADER_SCAN_ROWS, grid.height))]
     best: tuple[int, float, int, str] | None = None  # (matches, share, -row, kind)
     for r, _cells in enumerate(head):
@@ -334,6 +485,24 @@ def _recognise(grid: _Grid, findings: list[Finding]) -> _Part | None:
     return _Part(kind, grid.name, header_row, mapping, headers, table)
 
 
+def _drop_examples(part: _Part, findings: list[Finding]) -> _Part | None:
+    """None for an untouched template sheet (only its example row); else the part, each example row an error."""
+    table = part.table
+    mask = None
+    for name, value in EXAMPLE_IDS.items():
+        if name in part.headers:
+            hit = pc.fill_null(pc.equal(pc.utf8_upper(table.column(name)), value.upper()), False)
+            mask = hit if mask is None else pc.or_(mask, hit)
+    if mask is None or table.num_rows == 0 or not pc.any(mask).as_py():
+        return part
+    if pc.all(mask).as_py():
+        return None
+    for row in pc.filter(table.column("_row"), mask).to_pylist():
+        findings.append(Finding(part.sheet, row, None, None, "example_row",
+                                f"第{row}行是模板中的示例行，不是真实数据：请删除这一行后重新上传", "error"))
+    return part
+
+
 def _header_cells(head: list[list[str | None]], r: int) -> list[str]:
     """Header texts of row r; an empty cell takes the cell above (a header merged over two rows)."""
     row = head[r]
@@ -361,7 +530,7 @@ def _normalise(column: pa.Array) -> pa.Array:
     return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
 
 
-def _data_table(grid: _Grid, start: int, mapping: dict[int, str], spec, findings: list[Finding]) -> pa.Table:
+def _data_table(grid: Grid, start: int, mapping: dict[int, str], spec, findings: list[Finding]) -> pa.Table:
     n = grid.height - start
     rows = pa.array(range(grid.first_row + start, grid.first_row + grid.height), pa.int32())
     by_field = {name: _normalise(grid.columns[i].slice(start)) for i, name in mapping.items()}

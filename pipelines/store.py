@@ -176,12 +176,48 @@ class Store:
             finally:
                 cur.close()
 
+    @contextmanager
+    def dry_run(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A write transaction that is always rolled back: do the real write, look at the result, leave no trace.
+
+        Holds the write lock like a commit, so it never conflicts with one, and takes ids without
+        advancing the sequences (a sequence is not rolled back): batch and audit ids keep no gaps.
+        """
+        if self.read_only:
+            raise UserError("数据库以只读方式打开，不能预览写入的效果")
+        with self.write_lock:
+            cur = self.cursor()
+            cur.execute("begin transaction")
+            _DRY_RUNS.add(id(cur))
+            try:
+                yield cur
+            finally:
+                _DRY_RUNS.discard(id(cur))
+                try:
+                    cur.execute("rollback")
+                finally:
+                    cur.close()
+
+    @staticmethod
+    def is_dry_run(cur: duckdb.DuckDBPyConnection) -> bool:
+        return id(cur) in _DRY_RUNS
+
+    @staticmethod
+    def next_id(cur: duckdb.DuckDBPyConnection, sequence: str, table: str, column: str) -> int:
+        """The next id of a table: from its sequence, or (in a dry run) one past the largest id."""
+        if Store.is_dry_run(cur):
+            query = f"select coalesce(max({column}), 0) + 1 from {table}"  # identifiers from code only
+        else:
+            query = f"select nextval('{sequence}')"
+        return int(cur.execute(query).fetchall()[0][0])
+
     @staticmethod
     def audit(cur: duckdb.DuckDBPyConnection, actor: str, action: str, target: str | None,
               before: object = None, after: object = None) -> None:
+        audit_id = Store.next_id(cur, "audit_id_seq", "audit", "audit_id")
         cur.execute(
-            "insert into audit (actor, action, target, before, after) values (?, ?, ?, ?, ?)",
-            [actor, action, target, _json(before), _json(after)],
+            "insert into audit (audit_id, actor, action, target, before, after) values (?, ?, ?, ?, ?, ?)",
+            [audit_id, actor, action, target, _json(before), _json(after)],
         )
 
     def revert(self, cur: duckdb.DuckDBPyConnection, batch_id: int, actor: str) -> None:
@@ -232,6 +268,7 @@ def _locked_error(path: Path, exc: Exception) -> UserError:
     )
 
 
+_DRY_RUNS: set[int] = set()  # ids of cursors inside Store.dry_run
 _STORES: dict[str, Store] = {}
 _STORES_LOCK = threading.Lock()
 

@@ -43,6 +43,7 @@ class PageSpec:
 # -- the registry: every page and the permission it needs ---------------------------------------
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/overview.py", "态势总览", ":material/dashboard:", auth.VIEW, default=True),
+    PageSpec("pages/upload.py", "数据上传", ":material/upload_file:", auth.UPLOAD),
     PageSpec("pages/risk.py", "风险分级", ":material/traffic:", auth.VIEW),
     PageSpec("pages/map.py", "楼宇地图", ":material/map:", auth.VIEW),
     PageSpec("pages/curves.py", "复工曲线", ":material/show_chart:", auth.VIEW),
