@@ -16,9 +16,6 @@ from ui import charts, data, kiosk, situation
 from ui.access import scope_street
 from ui.common import guarded
 
-PANELS = ("楼宇风险地图", "复工曲线")
-
-
 def _int_param(name: str, default: int, low: int, high: int) -> int:
     try:
         return max(low, min(high, int(st.query_params.get(name, default))))
@@ -34,11 +31,6 @@ def read_settings() -> kiosk.KioskSettings:
         refresh_seconds=_int_param("refresh", settings.KIOSK_REFRESH_SECONDS, 5, 3600),
         stale_hours=float(_int_param("stale_hours", int(settings.KIOSK_STALE_HOURS), 1, 24 * 30)),
     )
-
-
-def panel_index(rotate_seconds: int, now: float) -> int:
-    """Which rotating panel is on: follows the wall clock, so reruns never lose the position."""
-    return 0 if rotate_seconds <= 0 else int(now // rotate_seconds) % len(PANELS)
 
 
 def map_panel(day: dt.date, street: str | None, height: int) -> None:
@@ -83,13 +75,13 @@ def board(config: kiosk.KioskSettings) -> None:
     high = grades[grades["grade"] == "高"] if grades is not None else grades
     if config.rotate_seconds > 0:
         left, right = st.columns([3, 2], gap="small")
-        current = panel_index(config.rotate_seconds, time.time())
+        current = kiosk.panel_index(config.rotate_seconds, time.time())
         with left:
             if current == 0:
                 map_panel(day, config.street, 680)
             else:
                 curve_panel(day, config.street, 680)
-            st.html(kiosk.dots_html(list(PANELS), current))
+            st.html(kiosk.dots_html(list(kiosk.PANELS), current))
         with right:
             st.html(kiosk.high_list_html(high if high is not None else _empty_high()))
     else:

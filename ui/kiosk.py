@@ -72,6 +72,15 @@ footer, #MainMenu {{ display: none !important; }}
 """
 
 
+PANELS = ("楼宇风险地图", "复工曲线")  # the rotating panels, in order
+
+
+def panel_index(rotate_seconds: int, now: float) -> int:
+    """Which rotating panel is on: follows the wall clock, so a rerun or refresh never loses the position
+    and every screen showing the same URL shows the same panel."""
+    return 0 if rotate_seconds <= 0 else int(now // rotate_seconds) % len(PANELS)
+
+
 @dataclass(frozen=True)
 class KioskSettings:
     street: str | None
