@@ -1,4 +1,4 @@
-"""复工态势台: entry point. Navigation over pages/; the store is opened once per process.
+"""复工态势台: entry point. Navigation over app_pages/; the store is opened once per process.
 
 Pages and the permission each needs are declared in ui/access.py (PAGES); access.app() is the login
 gate, the kiosk switch (?kiosk=1&token=...) and the navigation built for the logged-in user only.

@@ -1,7 +1,7 @@
 """Every role × every page: allowed or refused as the specification says, through the navigation and by
 direct page run; and a street user never sees another street's rows.
 
-Data-driven from the registry (ui/access.PAGES) and the files in pages/: a page added later is covered
+Data-driven from the registry (ui/access.PAGES) and the files in app_pages/: a page added later is covered
 without touching this file (and a page left out of the registry fails here).
 """
 
@@ -24,7 +24,7 @@ from pipelines import auth
 from pipelines.store import open_store
 from ui.access import PAGE_BY_FILE, PAGES
 
-PAGE_FILES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))
+PAGE_FILES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "app_pages").glob("*.py"))
 USERS = [*DEMO_BY_ROLE.values(), STREET_USER]  # one district user per role, and a street leader
 ROLE_OF = {username: role for role, username in DEMO_BY_ROLE.items()} | {STREET_USER: "leader"}
 
@@ -127,7 +127,7 @@ def test_anonymous_app_shows_only_the_login(sample_env):
 
 def test_the_leak_detector_sees_other_streets(sample_env):
     """The street check above could fail: a district user's overview does show the other streets."""
-    at = page_as("pages/overview.py", DEMO_BY_ROLE["leader"]).run()
+    at = page_as("app_pages/overview.py", DEMO_BY_ROLE["leader"]).run()
     shown = rendered_bytes(at)
     assert any(s in shown for s in foreign_strings(sample_env, STREET_OF[STREET_USER]))
 

@@ -1,4 +1,4 @@
-"""用户与审计 (pages/admin.py) driven through AppTest: every change it makes is audited with its author."""
+"""用户与审计 (app_pages/admin.py) driven through AppTest: every change it makes is audited with its author."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def by_label(elements, label):
 
 
 def admin_page():
-    return page_as("pages/admin.py", "boss").run()
+    return page_as("app_pages/admin.py", "boss").run()
 
 
 def test_lists_users(admin_db):

@@ -18,7 +18,7 @@ from pipelines.ingest import read_upload
 from pipelines.store import SHANGHAI, open_store
 from ui import kiosk
 
-KIOSK = "../pages/kiosk.py"
+KIOSK = "../app_pages/kiosk.py"
 
 
 @pytest.fixture

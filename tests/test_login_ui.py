@@ -111,14 +111,14 @@ def test_a_role_change_applies_at_the_next_click(real_db):
     store = store_of(real_db)
     auth.add_user(store, "cli:root", "u1", "甲", "admin", None, PASSWORD)
     at = app_as("u1").run()
-    at.switch_page("pages/admin.py").run()
+    at.switch_page("app_pages/admin.py").run()
     assert [t.value for t in at.title] == ["用户与审计"]
     auth.update_user(store, "cli:root", "u1", role="leader")
     at.run()  # at the next click the admin page is gone from the navigation
     assert [t.value for t in at.title] == ["态势总览"]
     assert not at.text_input
     with pytest.raises(ValueError):
-        at.switch_page("pages/admin.py")
+        at.switch_page("app_pages/admin.py")
 
 
 def kiosk(token: str) -> AppTest:
@@ -149,7 +149,7 @@ def test_kiosk_token(real_db):
 def test_kiosk_token_never_opens_other_pages(real_db):
     token = auth.rotate_token(store_of(real_db), "admin", "城运中心大屏", None)
     at = kiosk(token).run()
-    for file in ("pages/overview.py", "pages/admin.py"):
+    for file in ("app_pages/overview.py", "app_pages/admin.py"):
         with pytest.raises(ValueError):
             at.switch_page(file)
 
@@ -203,7 +203,7 @@ def test_oidc_is_optional_and_maps_by_email(real_db):
 
 def test_page_guard_uses_the_same_session(real_db):
     auth.add_user(store_of(real_db), "cli:root", "a1", "甲", "analyst", None, PASSWORD)
-    at = page_as("pages/admin.py", "a1").run()
+    at = page_as("app_pages/admin.py", "a1").run()
     assert at.error[0].value == "无权限：“管理用户”需要管理员角色，您当前的角色是分析员\n\n如确需此权限，请联系管理员"
 
 

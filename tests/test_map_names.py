@@ -38,7 +38,7 @@ def evil_env(evil_db, monkeypatch) -> Path:
 
 
 def run(page: str, **query) -> AppTest:
-    at = AppTest.from_file(f"../pages/{page}", default_timeout=60)
+    at = AppTest.from_file(f"../app_pages/{page}", default_timeout=60)
     at.session_state["auth_user"] = "leader"
     for key, value in query.items():
         at.query_params[key] = value

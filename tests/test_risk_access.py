@@ -32,7 +32,7 @@ def expanders(at) -> list[str]:
 
 
 def test_leader_overrides_and_is_the_author(graded_env):
-    at = page_as("pages/risk.py", "leader").run()
+    at = page_as("app_pages/risk.py", "leader").run()
     assert not at.exception, at.exception
     assert "人工调整等级" in expanders(at)
     building = at.selectbox(key="risk_building").value
@@ -47,7 +47,7 @@ def test_leader_overrides_and_is_the_author(graded_env):
 
 @pytest.mark.parametrize("username", ["analyst", "admin"])
 def test_others_cannot_override_or_save_a_configuration(graded_env, username):
-    at = page_as("pages/risk.py", username).run()
+    at = page_as("app_pages/risk.py", username).run()
     assert not at.exception, at.exception
     assert "人工调整等级" not in expanders(at)
     assert not [b for b in at.button if b.label == "保存人工调整"]
@@ -57,7 +57,7 @@ def test_others_cannot_override_or_save_a_configuration(graded_env, username):
 
 
 def test_street_leader_sees_only_their_street(graded_env):
-    at = page_as("pages/risk.py", "jsl-leader").run()
+    at = page_as("app_pages/risk.py", "jsl-leader").run()
     assert not at.exception, at.exception
     assert at.selectbox(key="risk_street").options == ["江苏路街道"]
     table = at.dataframe[0].value

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from pipelines.store import ROOT, open_store
 
-PAGE = str(ROOT / "pages" / "risk.py")
+PAGE = str(ROOT / "app_pages" / "risk.py")
 RANK = {"低": 1, "中": 2, "高": 3}
 
 

@@ -28,7 +28,7 @@ def cur(sample_db):
 
 
 def run(page: str, role: str = "leader", user: str | None = None, **query) -> AppTest:
-    at = logged_in(AppTest.from_file(f"../pages/{page}", default_timeout=TIMEOUT), user or DEMO_BY_ROLE[role])
+    at = logged_in(AppTest.from_file(f"../app_pages/{page}", default_timeout=TIMEOUT), user or DEMO_BY_ROLE[role])
     for key, value in query.items():
         at.query_params[key] = value
     at.run()

@@ -29,7 +29,7 @@ def db(sample_db, tmp_path, monkeypatch):
 
 def _app(username: str = "analyst") -> AppTest:
     """The page run as the demo analyst of the sample database (a direct URL reaches it the same way)."""
-    return page_as("pages/upload.py", username)
+    return page_as("app_pages/upload.py", username)
 
 
 def _frame(at: AppTest, column: str):

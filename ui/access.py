@@ -42,16 +42,16 @@ class PageSpec:
 
 # -- the registry: every page and the permission it needs ---------------------------------------
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("pages/overview.py", "态势总览", ":material/dashboard:", auth.VIEW, default=True),
-    PageSpec("pages/upload.py", "数据上传", ":material/upload_file:", auth.UPLOAD),
-    PageSpec("pages/risk.py", "风险分级", ":material/traffic:", auth.VIEW),
-    PageSpec("pages/map.py", "楼宇地图", ":material/map:", auth.VIEW),
-    PageSpec("pages/curves.py", "复工曲线", ":material/show_chart:", auth.VIEW),
-    PageSpec("pages/building.py", "楼宇详情", ":material/apartment:", auth.VIEW),
-    PageSpec("pages/requests.py", "企业诉求", ":material/assignment:", auth.VIEW),
-    PageSpec("pages/feed.py", "实时播报", ":material/campaign:", auth.VIEW),
-    PageSpec("pages/kiosk.py", "大屏", ":material/tv:", auth.KIOSK, kiosk=True),
-    PageSpec("pages/admin.py", "用户与审计", ":material/admin_panel_settings:", auth.USERS, section="管理"),
+    PageSpec("app_pages/overview.py", "态势总览", ":material/dashboard:", auth.VIEW, default=True),
+    PageSpec("app_pages/upload.py", "数据上传", ":material/upload_file:", auth.UPLOAD),
+    PageSpec("app_pages/risk.py", "风险分级", ":material/traffic:", auth.VIEW),
+    PageSpec("app_pages/map.py", "楼宇地图", ":material/map:", auth.VIEW),
+    PageSpec("app_pages/curves.py", "复工曲线", ":material/show_chart:", auth.VIEW),
+    PageSpec("app_pages/building.py", "楼宇详情", ":material/apartment:", auth.VIEW),
+    PageSpec("app_pages/requests.py", "企业诉求", ":material/assignment:", auth.VIEW),
+    PageSpec("app_pages/feed.py", "实时播报", ":material/campaign:", auth.VIEW),
+    PageSpec("app_pages/kiosk.py", "大屏", ":material/tv:", auth.KIOSK, kiosk=True),
+    PageSpec("app_pages/admin.py", "用户与审计", ":material/admin_panel_settings:", auth.USERS, section="管理"),
 )
 # -----------------------------------------------------------------------------------------------
 
@@ -219,30 +219,16 @@ def _page_key(page: Callable[..., Any] | str) -> str:
         return path.name
 
 
-def _leave_pages_directory_mode() -> None:
-    """Until the first st.navigation call of the process, Streamlit treats pages/ as an old-style multipage
-    directory and runs a page file directly for a direct URL, skipping streamlit_app.py. Switch that mode off
-    (as st.navigation itself does) and rerun, so the entry script's gate and navigation run as usual."""
-    try:
-        from streamlit.runtime.pages_manager import PagesManager
-    except ImportError:  # a later Streamlit without it: the checks below still hold
-        return
-    if getattr(PagesManager, "uses_pages_directory", False):
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-
-
 def guard_page(page: Callable[..., Any] | str) -> Principal:
     """Stop the page unless the session's user may see it. Pages not in PAGES are refused (deny by default)."""
-    _leave_pages_directory_mode()
     spec = PAGE_BY_FILE.get(_page_key(page))
     user = current_user()
     if spec is None:
         st.error(f"页面 {_page_key(page)} 未登记访问权限，已拒绝", icon="⛔")
         st.stop()
     if user is None:
-        # Reached without the entry script's gate: Streamlit runs a pages/ file directly for a direct URL
-        # until the first st.navigation call of the process. Log in right here instead.
+        # Reached without the entry script's gate (a page run on its own, as AppTest does): log in here.
+        # The pages live in app_pages/, not pages/, so Streamlit never runs one directly for a URL.
         from .login import login_page
 
         st.warning("请先登录", icon="🔒")

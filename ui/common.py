@@ -128,7 +128,7 @@ def building_label(frame: pd.DataFrame) -> dict[str, str]:
     return {b: f"{n}（{b}）" for b, n in zip(frame["building_id"], frame["building_name"], strict=True)}
 
 
-BUILDING_PAGE = "pages/building.py"
+BUILDING_PAGE = "app_pages/building.py"
 
 
 def building_link(building_id: str, label: str, key: str | None = None) -> None:

@@ -169,7 +169,7 @@ def page() -> None:
             open_count = int((asks["status"] != "已办结").sum())
             st.markdown(f"共 **{len(asks)}** 件，未办结 **{open_count}** 件。")
             try:
-                st.page_link("pages/requests.py", label="在“企业诉求”页查看", query_params={"building": building_id})
+                st.page_link("app_pages/requests.py", label="在“企业诉求”页查看", query_params={"building": building_id})
             except StreamlitPageNotFoundError:
                 pass  # a page run on its own (tests) has no navigation
             st.dataframe(asks[["request_id", "request_date", "company_name", "category", "content", "status",
