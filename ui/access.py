@@ -259,7 +259,12 @@ def app() -> None:
         if _token() is not None:
             st.navigation([st.Page(_bad_token_page, title="大屏", url_path="kiosk")], position="hidden").run()
             return
-        st.navigation([st.Page(login_page, title="登录", icon="🔒", url_path="login")], position="hidden").run()
+        # Every page's address shows the login form too, so a bookmarked /risk logs in and lands on 风险分级
+        # instead of Streamlit's "Page not found".
+        pages = [st.Page(login_page, title="登录", icon="🔒", url_path="login", default=True)]
+        pages += [st.Page(_login_at(Path(spec.file).stem), title=spec.title, url_path=Path(spec.file).stem)
+                  for spec in PAGES]
+        st.navigation(pages, position="hidden").run()
         return
     kiosk = kiosk_requested() or user.role == "screen"
     specs = visible_pages(user, kiosk)
@@ -276,6 +281,16 @@ def app() -> None:
     if not kiosk:
         _user_box(user)
     navigation.run()
+
+
+def _login_at(name: str) -> Callable[[], None]:
+    from .login import login_page
+
+    def show_login() -> None:
+        login_page()
+
+    show_login.__name__ = f"login_{name}"  # st.Page tells callables apart by name
+    return show_login
 
 
 def _user_box(user: Principal) -> None:
