@@ -57,7 +57,7 @@ def test_kiosk_in_a_browser(sample_db, tmp_path):
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
         try:
             screen = browser.new_page(viewport={"width": 1920, "height": 1080})
-            screen.set_default_timeout(60_000)
+            screen.set_default_timeout(90_000)
             record_outside(screen, outside)
             screen.goto(f"{url}/?kiosk=1&token={token}&rotate=4&refresh=4")
             screen.wait_for_selector('[data-testid="stApp"]')
@@ -66,15 +66,15 @@ def test_kiosk_in_a_browser(sample_db, tmp_path):
             assert screen.locator('[data-testid="stSidebar"]').count() == 0 or \
                 not screen.locator('[data-testid="stSidebar"]').first.is_visible()
             # Both panels come round without a reload.
-            screen.locator(".k-dots .on", has_text="楼宇风险地图").wait_for(timeout=30_000)
-            screen.locator(".k-dots .on", has_text="复工曲线").wait_for(timeout=30_000)
+            screen.locator(".k-dots .on", has_text="楼宇风险地图").wait_for(timeout=90_000)
+            screen.locator(".k-dots .on", has_text="复工曲线").wait_for(timeout=90_000)
             screen.wait_for_timeout(1500)
             assert _no_scrollbars(screen)
             screen.screenshot(path=SHOTS / "kiosk_1920x1080.png")
 
             # An analyst commits the next day's returns in another browser; the screen shows it by itself.
             analyst = browser.new_page()
-            analyst.set_default_timeout(60_000)
+            analyst.set_default_timeout(90_000)
             record_outside(analyst, outside)
             analyst.goto(url)
             analyst.get_by_label("用户名").fill("analyst")
@@ -89,7 +89,7 @@ def test_kiosk_in_a_browser(sample_db, tmp_path):
             commit.click()
             analyst.get_by_text("已入库").first.wait_for()
             next_day = day + dt.timedelta(days=1)
-            screen.get_by_text(_cn(next_day)).first.wait_for(timeout=30_000)  # no reload: the timer did it
+            screen.get_by_text(_cn(next_day)).first.wait_for(timeout=90_000)  # no reload: the timer did it
 
             wall = browser.new_page(viewport={"width": 3840, "height": 2160})
             record_outside(wall, outside)

@@ -5,23 +5,15 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
+from browser_support import CHROMIUM, FLAGS, ROOT, needs_chromium, record_outside, serve
 from situation_books import EVIL_NAME, one_building_store
 from streamlit.testing.v1 import AppTest
 
 from pipelines import risk
-
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="module")
@@ -77,13 +69,7 @@ def test_other_pages_escape_the_name(evil_env, page):
     assert not raw_html_in(at), raw_html_in(at)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.mark.skipif(not Path(CHROMIUM).exists() or shutil.which("chromium") is None, reason="no Debian chromium")
+@needs_chromium
 def test_in_a_browser_the_map_asks_nothing_outside_and_the_tooltip_stays_text(tmp_path):
     from playwright.sync_api import sync_playwright
 
@@ -92,51 +78,32 @@ def test_in_a_browser_the_map_asks_nothing_outside_and_the_tooltip_stays_text(tm
 
     db = tmp_path / "browser.duckdb"
     one_building_store(db).close()
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k != "FUGONG_MAP_STYLE"} | {"FUGONG_DB": str(db)}
-    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port",
-                               str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {k: v for k, v in os.environ.items() if k != "FUGONG_MAP_STYLE"}
     outside, dialogs = [], []
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
-                    break
-            except OSError:
-                assert time.monotonic() < deadline and server.poll() is None, "streamlit did not start"
-                time.sleep(0.3)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync"])
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.on("request", lambda r: outside.append(r.url) if urlparse(r.url).hostname not in (
-                None, "127.0.0.1", "localhost") and r.url.startswith(("http", "ws")) else None)
-            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-            login(page, f"http://127.0.0.1:{port}", "leader", "test-leader-password")
-            open_page(page, "楼宇地图")
-            page.get_by_text("选择楼宇查看详情").first.wait_for(timeout=60_000)
-            canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first
-            canvas.wait_for(timeout=60_000)
-            page.wait_for_timeout(1500)
-            box = canvas.bounding_box()
-            tooltip = page.locator(".deck-tooltip")
-            # The one building sits at the centre of the view; its column rises above its base.
-            for dy in (0, -8, -16, -24, -32, 8):
-                page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2 + dy)
-                page.wait_for_timeout(300)
-                if tooltip.count() and tooltip.first.is_visible() and tooltip.first.inner_text().strip():
-                    break
-            text = tooltip.first.inner_text()
-            html = tooltip.first.inner_html()
-            assert EVIL_NAME in text  # shown literally
-            assert "<img" not in html  # and not as markup
-            assert page.locator('img[src="x"]').count() == 0
-            browser.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
+    with serve(db, tmp_path, env) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        record_outside(page, outside)
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        login(page, base, "leader", "test-leader-password")
+        open_page(page, "楼宇地图")
+        page.get_by_text("选择楼宇查看详情").first.wait_for(timeout=60_000)
+        canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first
+        canvas.wait_for(timeout=60_000)
+        page.wait_for_timeout(1500)
+        box = canvas.bounding_box()
+        tooltip = page.locator(".deck-tooltip")
+        # The one building sits at the centre of the view; its column rises above its base.
+        for dy in (0, -8, -16, -24, -32, 8):
+            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2 + dy)
+            page.wait_for_timeout(300)
+            if tooltip.count() and tooltip.first.is_visible() and tooltip.first.inner_text().strip():
+                break
+        text = tooltip.first.inner_text()
+        html = tooltip.first.inner_html()
+        assert EVIL_NAME in text  # shown literally
+        assert "<img" not in html  # and not as markup
+        assert page.locator('img[src="x"]').count() == 0
+        browser.close()
     assert not dialogs
     assert not outside, outside
