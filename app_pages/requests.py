@@ -1,6 +1,7 @@
 """企业诉求: the companies' requests (企业诉求清单) with category, status and days open; counts by category and
 status; the closed ones (问题解决清单) with the time they took. Filter by street and building."""
 
+import pandas as pd
 import streamlit as st
 
 from pipelines import buildings, company_requests
@@ -80,7 +81,8 @@ def page() -> None:
     st.subheader("企业诉求清单")
     st.caption("未办结的在前，已办天数多的在前。")
     listing = frame[list(LIST_COLUMNS)].rename(columns=LIST_COLUMNS)
-    st.dataframe(listing, hide_index=True, column_config=DATE)
+    st.dataframe(listing.assign(已办天数=pd.to_numeric(listing["已办天数"], errors="coerce")), hide_index=True,
+                 column_config={**DATE, "已办天数": st.column_config.NumberColumn(format="%d 天")})
     downloads(listing, f"企业诉求清单_{scope}_{as_of.isoformat()}", key="requests-list")
 
     st.subheader("问题解决清单")
