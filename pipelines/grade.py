@@ -293,7 +293,9 @@ def regrade_all(store: Store) -> float:
 # -- reading ---------------------------------------------------------------------------------
 
 def latest_graded_day(cur: duckdb.DuckDBPyConnection) -> dt.date | None:
-    return cur.execute("select max(day) from building_grades").fetchall()[0][0]
+    """The latest graded day up to the as-of day (a day few companies have reported yet is not shown)."""
+    return cur.execute("select max(day) from building_grades where day <= (select day from as_of_day)"
+                       ).fetchall()[0][0]
 
 
 def grades_on(cur: duckdb.DuckDBPyConnection, day: dt.date, street: str | None = None) -> pd.DataFrame:

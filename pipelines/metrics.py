@@ -28,8 +28,8 @@ class Headline:
 
 
 def latest_day(cur: duckdb.DuckDBPyConnection) -> dt.date | None:
-    """The as-of date: the latest day with daily returns (not the machine's clock)."""
-    return cur.execute("select max(report_date) from daily_returns").fetchall()[0][0]
+    """The as-of date: the latest day at least half of the companies reported (not the machine's clock)."""
+    return cur.execute("select day from as_of_day").fetchall()[0][0]
 
 
 def first_day(cur: duckdb.DuckDBPyConnection) -> dt.date | None:

@@ -199,6 +199,8 @@ MESSAGES = {
     "over_staffed": "{cell}：在岗人数与居家办公人数之和为{detail}：不能超过该企业的员工总数，请核对",
     "outside_shanghai": "{cell}：经纬度{detail}不在上海范围内：请核对",
     "swapped_coordinates": "{cell}：经纬度{detail}像是填反了（经度约121，纬度约31）：请交换两列",
+    "partial_day": "{cell}：本次上传后，{value} 只有 {detail} 家企业报送返岗日报（不到一半）：各页面仍显示上一个完整日，"
+                   "等更多企业报送后才会切换到这一天；如是补报个别企业，可忽略",
     "closed_before_opened": "{cell}：办结日期{value}早于提出日期{detail}：请核对",
     "closed_without_date": "{cell}：状态为已办结，但没有办结日期：请补填",
     "date_without_closed": "{cell}：填了办结日期{value}，但状态是“{detail}”：请核对状态",
