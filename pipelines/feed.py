@@ -53,6 +53,13 @@ def events(cur: duckdb.DuckDBPyConnection, limit: int = 50, street: str | None =
     return frame[COLUMNS]
 
 
+def factor_label(key: object) -> str:
+    """A factor's Chinese label (the feed stores the key, e.g. business_mix)."""
+    from .grade import default_config
+
+    return default_config().label(key) or (str(key) if key else "")
+
+
 def _json(value: object) -> dict:
     if isinstance(value, dict):
         return value
@@ -90,7 +97,7 @@ def _describe(row) -> tuple[str, str]:
         return f"{row.actor} 将 {where} 调整为 {grade}风险（原 {was}）", f"理由：{after.get('reason', '')}"
     if row.kind == "grade":
         was, now = before.get("grade", ""), after.get("grade", "")
-        why = after.get("rule") or after.get("factor") or ""
+        why = after.get("rule") or factor_label(after.get("factor")) or ""
         score = after.get("score")
         detail = f"评分 {score:.1f}" if isinstance(score, (int, float)) else ""
         if why:

@@ -8,6 +8,7 @@ Every grade keeps its factors and the rule that fired, so the page can say why.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import tomllib
 from dataclasses import dataclass, field
@@ -166,6 +167,7 @@ def parse_config(text: str, version: int = 0) -> GradingConfig:
     return GradingConfig(float(high), float(medium), factors, rules, stale_after, ageing, text, version)
 
 
+@functools.lru_cache(maxsize=1)
 def default_config() -> GradingConfig:
     return parse_config(CONFIG_FILE.read_text(encoding="utf-8"))
 
@@ -317,7 +319,14 @@ def _reason(config: GradingConfig, row) -> str:
     factor = config.factors.get(row.main_factor_key)
     if factor is None:
         return ""
-    return f"{factor.label} {format_value(factor.key, row.main_value)}，贡献 {row.main_contribution:.1f} 分"
+    what = VALUE_NAMES.get(factor.key, "")
+    return f"{factor.label}：{what}{format_value(factor.key, row.main_value)}，贡献 {row.main_contribution:.1f} 分"
+
+
+# What a factor's number is, so that "63.6%" reads as a pass rate and not as a risk.
+VALUE_NAMES = {"measures": "检查通过率 ", "mobility": "14天返沪人员占在岗 ", "ledger": "底账完整度 ",
+               "duty": "物业履责评分 ", "business_mix": "业态指数 ", "tenants": "入驻企业 ",
+               "staff_on_site": "在岗 "}
 
 
 def format_value(factor_key: str, value: float | None) -> str:

@@ -206,10 +206,10 @@ def test_grades_on_reasons_and_order(cur):
     assert list(frame["building_id"]) == [JSL2, HYL1, HYL2, JSL1]  # grade, then score, descending
     assert list(frame["main_factor"]) == ["防控措施", "在岗人数", "防控措施", "人员密度"]
     assert list(frame["main_reason"]) == [
-        "防控措施 59.1%，贡献 16.4 分",
+        "防控措施：检查通过率 59.1%，贡献 16.4 分",
         "近期出现体温异常人员（近7天体温异常 1 人）",
         "超过10天未检查（无检查记录）",
-        "人员密度 5.5 人/千㎡，贡献 5.5 分",
+        "人员密度：5.5 人/千㎡，贡献 5.5 分",
     ]
     assert list(frame["previous_grade"]) == ["高", "高", "中", "低"]
     assert not frame["changed"].any()
@@ -565,6 +565,6 @@ def test_export_xlsx(db, cur):
     assert list(table.columns) == ["楼宇编号", "楼宇名称", "所属街道", "风险等级", "计算等级", "评分", "前一日等级", "主要原因",
                                    "人工调整"]
     assert table.astype(object).where(table.notna(), None).values.tolist() == [
-        [JSL2, "繁杂广场", "江苏路街道", "▲ 高", "▲ 高", 66.0, "▲ 高", "防控措施 59.1%，贡献 16.4 分", ""],
+        [JSL2, "繁杂广场", "江苏路街道", "▲ 高", "▲ 高", 66.0, "▲ 高", "防控措施：检查通过率 59.1%，贡献 16.4 分", ""],
         [JSL1, "清朗大厦", "江苏路街道", "◆ 中", "● 低", 13.8, "● 低", '人工调整：=HYPERLINK("x")', "是"],
     ]

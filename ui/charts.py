@@ -63,7 +63,7 @@ def rate_chart(curve: pd.DataFrame, metric: str = "staff_rate", *, target: float
                           tooltip=tooltip))
     layers.extend(_milestones(data["day"].min(), data["day"].max(), dark))
     if target is not None:
-        layers.append(_target(target))
+        layers.append(_target(target, dark))
     if projections:
         layers.extend(_projection_layers(projections, target, groups))
     chart = alt.layer(*layers).properties(height=height, title=title or label)
@@ -79,16 +79,18 @@ def _milestones(first: pd.Timestamp, last: pd.Timestamp, dark: bool = False) -> 
     colour = "#cbd2d9" if dark else "#52606d"
     rule = alt.Chart(frame).mark_rule(strokeDash=[2, 3], color=colour).encode(
         x="day:T", tooltip=[alt.Tooltip("里程碑:N")])
-    text = alt.Chart(frame).mark_text(align="left", dx=3, dy=-4, baseline="top", color=colour, fontSize=11).encode(
+    text = alt.Chart(frame).mark_text(align="left", dx=3, dy=-4, baseline="top", color=colour,
+                                      fontSize=20 if dark else 11).encode(
         x="day:T", y=alt.value(2), text="short:N")
     return [rule, text]
 
 
-def _target(target: float) -> alt.Chart:
+def _target(target: float, dark: bool = False) -> alt.Chart:
     frame = pd.DataFrame({"目标": [target], "text": [f"目标 {target * 100:.0f}%"]})
     rule = alt.Chart(frame).mark_rule(color="#d7263d", strokeDash=[6, 4], strokeWidth=1.5).encode(
         y="目标:Q", tooltip=[alt.Tooltip("目标:Q", format=".0%")])
-    text = alt.Chart(frame).mark_text(align="left", dx=4, dy=-7, color="#d7263d", fontSize=11).encode(
+    text = alt.Chart(frame).mark_text(align="left", dx=4, dy=-12 if dark else -7, color="#ff6b7d" if dark else "#d7263d",
+                                      fontSize=20 if dark else 11).encode(
         y="目标:Q", x=alt.value(0), text="text:N")
     return rule + text
 
