@@ -32,18 +32,10 @@ tenants as (
     from companies
     group by building_id
 ),
-daily as (
-    select
-        r.report_date as day,
-        c.building_id,
-        sum(r.on_site) as on_site,
-        count(*) as reports,
-        sum(coalesce(r.from_key_areas, 0) + coalesce(r.from_abroad, 0)) as movers,
-        sum(coalesce(r.fever, 0)) as fever
-    from daily_returns r
-    join companies c using (credit_code)
-    where r.report_date in (select day from span)
-    group by all
+daily as (  -- per building and day: building_day, kept up to date by every commit
+    select day, building_id, on_site, reports, movers, fever
+    from building_day
+    where day in (select day from span)
 ),
 windowed as (
     select
