@@ -48,9 +48,20 @@ def page() -> None:
         "主要原因": shown["main_reason"],
         "人工调整": shown["override"].map({True: "✎ 人工", False: ""}),
     })
-    st.dataframe(style_grades(table, ["风险等级", "前一日"]), hide_index=True, width="stretch",
-                 column_config={"评分": st.column_config.ProgressColumn("评分", min_value=0, max_value=100,
-                                                                       format="%.1f")})
+    # A click on a row opens that building below. The key follows the filters: a new list starts unselected,
+    # so a row number of the old list never picks a building of the new one.
+    table_key = f"risk_table_{street}_{'-'.join(grades)}_{search}_{changed_only}"
+    event = st.dataframe(style_grades(table, ["风险等级", "前一日"]), hide_index=True, width="stretch",
+                         on_select="rerun", selection_mode="single-row", key=table_key,
+                         column_config={"评分": st.column_config.ProgressColumn("评分", min_value=0, max_value=100,
+                                                                               format="%.1f")})
+    picked = [r for r in event.selection.rows if r < len(shown)]
+    if picked:
+        chosen = shown["building_id"].iloc[picked[0]]
+        if st.session_state.get("risk_picked") != chosen:  # only a new click moves the selector below
+            st.session_state["risk_picked"] = chosen
+            st.session_state["risk_building"] = chosen
+    st.caption("点击表格中的一行，可在下方查看该楼宇的因子明细、等级历史和人工调整。")
     st.download_button("导出评级清单（Excel）", grade.export_xlsx(shown, day, street),
                        file_name=f"楼宇风险分级_{street or '全部街道'}_{day.isoformat()}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -108,8 +119,21 @@ def building_detail(row: pd.Series, day: dt.date) -> None:
     override_form(row, day)
 
 
+def flash(key: str, message: str) -> None:
+    """A message that survives the st.rerun() after a write (st.success before a rerun is never seen)."""
+    st.session_state[key] = message
+
+
+def show_flash(key: str) -> None:
+    message = st.session_state.pop(key, None)
+    if message:
+        st.success(message, icon="✅")
+
+
 def override_form(row: pd.Series, day: dt.date) -> None:
-    with st.expander("人工调整等级", expanded=False):
+    with st.expander("人工调整等级", expanded="risk_override_flash" in st.session_state):
+        show_flash("risk_override_flash")
+        st.caption(f"调整 {row['building_name']} 的等级，自 {cn_date(day)} 起生效；到期后自动恢复为计算等级。")
         with st.form(f"override_{row['building_id']}", clear_on_submit=True):
             new_grade = st.radio("调整为", ["高", "中", "低"], format_func=grade_text, horizontal=True)
             reason = st.text_area("理由（必填）", placeholder="如：2月28日现场检查发现电梯未消毒，临时上调")
@@ -119,7 +143,9 @@ def override_form(row: pd.Series, day: dt.date) -> None:
                 try:
                     grade.set_override(data.store(), row["building_id"], new_grade, reason, day,
                                        expires if has_expiry else None, current_user())
-                    st.success("已保存，并记入审计日志")
+                    until = f"至 {cn_date(expires)}" if has_expiry else "长期有效"
+                    flash("risk_override_flash", f"已将 {row['building_name']} 调整为 {grade_text(new_grade)}（{until}），"
+                          "并记入审计日志")
                     st.rerun()
                 except UserError as exc:
                     show_error(exc)
@@ -133,6 +159,7 @@ def override_form(row: pd.Series, day: dt.date) -> None:
             if cols[1].button("撤销", key=f"revoke_{item.override_id}"):
                 try:
                     grade.revoke_override(data.store(), int(item.override_id), current_user())
+                    flash("risk_override_flash", "已撤销该人工调整，并记入审计日志")
                     st.rerun()
                 except UserError as exc:
                     show_error(exc)
@@ -140,7 +167,8 @@ def override_form(row: pd.Series, day: dt.date) -> None:
 
 def what_if(day: dt.date, street: str | None) -> None:
     st.divider()
-    with st.expander("试算：调整权重和阈值（不保存）", expanded=False):
+    with st.expander("试算：调整权重和阈值（不保存）", expanded="risk_config_flash" in st.session_state):
+        show_flash("risk_config_flash")
         config = data.query(grade.active_config)
         st.caption(f"当前配置：{'版本 ' + str(config.version) if config.version else '默认（grading.toml）'}。"
                    "调整后先看哪些楼宇等级会变，确认后才保存为新版本。")
@@ -172,7 +200,7 @@ def what_if(day: dt.date, street: str | None) -> None:
                      and weights == {k: f.weight for k, f in config.factors.items()}):
             try:
                 version = grade.save_config(data.store(), grade.config_to_toml(trial_config), current_user(), note)
-                st.success(f"已保存为版本 {version}，全部楼宇已按新配置重新评级")
+                flash("risk_config_flash", f"已保存为版本 {version}，全部楼宇已按新配置重新评级")
                 st.rerun()
             except UserError as exc:
                 show_error(exc)

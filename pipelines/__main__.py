@@ -77,6 +77,9 @@ def _ingest(args, db: Path) -> int:
     from .commit import check_upload, commit_upload
     from .ingest import read_upload
 
+    for path in args.files:
+        if not path.is_file():
+            raise UserError(f"找不到文件：{path}", "请检查路径和文件名")
     store = Store(db)
     worst = 0
     for path in args.files:
@@ -84,7 +87,7 @@ def _ingest(args, db: Path) -> int:
         result = check_upload(store, upload)
         print(f"{path.name}: {upload.row_counts()}，错误 {result.errors} 个，警告 {result.warnings} 个")
         if len(result.findings):
-            print(for_display(result.findings).to_string(index=False, max_rows=200))
+            print(for_display(result.findings).astype(object).fillna("").to_string(index=False, max_rows=200))
         if result.duplicate_of:
             print(f"  这个文件已经上传过（批次 {result.duplicate_of}），未重复入库")
             continue

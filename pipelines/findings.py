@@ -33,7 +33,7 @@ def to_frame(findings: list[Finding] | pd.DataFrame) -> pd.DataFrame:
 
 def sort_findings(frame: pd.DataFrame) -> pd.DataFrame:
     order = frame.assign(_sev=frame["severity"].map({"error": 0, "warning": 1}))
-    return order.sort_values(["_sev", "sheet", "row", "column"], na_position="first", kind="stable") \
+    return order.sort_values(["_sev", "sheet", "row", "column", "rule"], na_position="first", kind="stable") \
         .drop(columns="_sev").reset_index(drop=True)
 
 

@@ -29,6 +29,8 @@ GRADE_STYLE = {  # label, shape and colour: a grade is readable without colour
 }
 FACTOR_KEYS = ("density", "tenants", "staff_on_site", "mobility", "business_mix", "measures", "duty", "ledger")
 RULE_KEYS = {"fever": ("days", "grade"), "checklist": ("below", "grade"), "stale_inspection": ("days", "grade")}
+# Factors where a higher value means a lower risk (pass rate, duty score, ledger quality): their curves fall.
+FALLING = ("measures", "duty", "ledger")
 FACTOR_KEYS_ALLOWED = {"label", "unit", "weight", "points", "missing_points", "stale_after_days", "ageing_per_day"}
 
 
@@ -117,6 +119,10 @@ def parse_config(text: str, version: int = 0) -> GradingConfig:
         falling = all(b <= a for a, b in zip(ys, ys[1:], strict=False))
         if not (rising or falling):
             problems.append(f"factors.{key}.points 的分数须单调（只升或只降）：{list(ys)}")
+        elif key in FALLING and not falling:
+            problems.append(f"factors.{key}.points 的分数须随数值下降（数值越高风险越低）")
+        elif key not in FALLING and not rising:
+            problems.append(f"factors.{key}.points 的分数须随数值上升（数值越高风险越高）")
         if any(not 0 <= y <= 100 for y in ys):
             problems.append(f"factors.{key}.points 的分数须在 0–100 之间")
         weight = spec.get("weight")
@@ -129,7 +135,7 @@ def parse_config(text: str, version: int = 0) -> GradingConfig:
         factors[key] = Factor(key, str(spec.get("label", key)), str(spec.get("unit", "")), float(weight), xs, ys,
                               float(spec.get("missing_points", 0)))
     total = sum(f.weight for f in factors.values())
-    if factors and abs(total - 1.0) > 0.001:
+    if len(factors) == len(FACTOR_KEYS) and abs(total - 1.0) > 0.001:  # a missing factor is named above
         problems.append(f"各因子权重之和须为 1，现为 {total:.3f}")
     rules: dict[str, Rule] = {}
     raw_rules = raw.get("rules", {})
@@ -245,11 +251,9 @@ def _score_params(config: GradingConfig) -> dict[str, object]:
 def compute(cur: duckdb.DuckDBPyConnection, config: GradingConfig, since: dt.date | None = None,
             until: dt.date | None = None) -> None:
     """Compute grades into temp tables computed_grades and computed_factors on this cursor. Writes nothing."""
-    fever_days = config.rules["fever"].days or 14
-    facts_sql = read_sql("grading/building_facts.sql").replace("interval 13 days", f"interval {fever_days - 1} days")
-    cur.execute(f"create or replace temp table building_facts as {facts_sql}",
+    cur.execute(f"create or replace temp table building_facts as {read_sql('grading/building_facts.sql')}",
                 {"since": since, "until": until, "stale_after_days": config.stale_after_days,
-                 "ageing_per_day": config.ageing_per_day})
+                 "ageing_per_day": config.ageing_per_day, "fever_days": config.rules["fever"].days or 14})
     cur.register("grading_factors", _factor_table(config))
     cur.execute(read_sql("grading/factor_rows.sql"))
     cur.unregister("grading_factors")
@@ -323,6 +327,8 @@ def format_value(factor_key: str, value: float | None) -> str:
         return f"{value:.1f} 人/千㎡"
     if factor_key == "duty":
         return f"{value:.0f} 分"
+    if factor_key == "business_mix":
+        return f"{value:.1f}"  # effective kinds + 10 x risky share: 11.5 is not 12
     return f"{value:,.0f}"
 
 
@@ -385,11 +391,12 @@ def set_override(store: Store, building_id: str, grade: str, reason: str, starts
 
 def revoke_override(store: Store, override_id: int, actor: str) -> None:
     with store.transaction() as cur:
-        rows = cur.execute("select building_id, grade, revoked_at from grade_overrides where override_id = ?",
-                           [override_id]).fetchall()
+        # revoked_at as a flag: a timestamptz fetched into Python needs pytz, which is not installed
+        rows = cur.execute("select building_id, grade, revoked_at is not null from grade_overrides "
+                           "where override_id = ?", [override_id]).fetchall()
         if not rows:
             raise UserError(f"人工调整 {override_id} 不存在")
-        if rows[0][2] is not None:
+        if rows[0][2]:
             raise UserError("该人工调整已撤销")
         cur.execute("update grade_overrides set revoked_by = ?, revoked_at = current_timestamp "
                     "where override_id = ?", [actor, override_id])

@@ -19,11 +19,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from .contract import SHEET_BY_KIND, SHEETS, match_header
+from .contract import SHEET_BY_KIND, SHEETS, match_header, normalise_header
 from .errors import UserError
 from .findings import Finding, column_letter
 
 HEADER_SCAN_ROWS = 30
+# Columns on almost every government table that carry nothing to store: ignored without a warning.
+IGNORED_HEADERS = {"序号", "no", "no.", "#"}
 MIN_HEADER_MATCHES = 3
 
 
@@ -103,8 +105,8 @@ def read_upload(file_name: str, content: bytes, limits: Limits = DEFAULT_LIMITS)
         if part is not None:
             parts.setdefault(part.kind, []).append(part)
     sheets = {kind: _combine(kind, kind_parts) for kind, kind_parts in parts.items()}
-    if not sheets and not findings:
-        findings.append(Finding(grids[0].name if grids else file_name, None, None, None, "no_sheet",
+    if not sheets:  # an error even when unknown_sheet warnings were given: an empty batch is no upload
+        findings.insert(0, Finding(grids[0].name if grids else file_name, None, None, None, "no_sheet",
                                 "文件中没有找到可识别的数据表：请使用模板中的表头", "error"))
     return Upload(file_name, hashlib.sha256(content).hexdigest(), content, sheets, findings)
 
@@ -221,11 +223,12 @@ def _letters_to_index(letters: str) -> int:
 
 def _read_csv(file_name: str, content: bytes) -> _Grid:
     encoding, body = _detect_encoding(file_name, content)
+    delimiter = _delimiter(body[:65536].decode(encoding, errors="ignore"))
     try:
         table = pa_csv.read_csv(
             io.BytesIO(body),
             read_options=pa_csv.ReadOptions(encoding=encoding, autogenerate_column_names=True),
-            parse_options=pa_csv.ParseOptions(newlines_in_values=True),
+            parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
             convert_options=pa_csv.ConvertOptions(
                 column_types={f"f{i}": pa.string() for i in range(DEFAULT_LIMITS.max_columns + 1)},
                 strings_can_be_null=True,
@@ -235,11 +238,16 @@ def _read_csv(file_name: str, content: bytes) -> _Grid:
     except pa.ArrowInvalid:
         # Ragged rows (a title row with one cell): fall back to the csv module and pad.
         text = body.decode(encoding)
-        records = list(csv.reader(io.StringIO(text)))
+        records = list(csv.reader(io.StringIO(text), delimiter=delimiter))
         width = max((len(r) for r in records), default=0)
         columns = [pa.array([r[i] if i < len(r) and r[i] != "" else None for r in records], pa.string())
                    for i in range(width)]
     return _Grid(Path(file_name).stem, columns, 1, 0)
+
+
+def _delimiter(head: str) -> str:
+    """Comma, or tab as Excel's “Unicode 文本 (*.txt)” export writes (UTF-16, tab-separated)."""
+    return "\t" if head.count("\t") > head.count(",") else ","
 
 
 def _detect_encoding(file_name: str, content: bytes) -> tuple[str, bytes]:
@@ -306,7 +314,7 @@ def _recognise(grid: _Grid, findings: list[Finding]) -> _Part | None:
         letter = column_letter(grid.first_col + col_index)
         name = match_header(kind, text)
         if name is None:
-            if text:
+            if text and normalise_header(text) not in IGNORED_HEADERS:
                 findings.append(Finding(grid.name, header_row, text, None, "unknown_column",
                                         f"列“{text}”（{letter}列）不在{spec.label}的字段中，已忽略", "warning"))
             continue
@@ -343,8 +351,13 @@ def _cell_text(column: pa.Array, r: int) -> str | None:
 
 
 def _normalise(column: pa.Array) -> pa.Array:
-    """NFKC folds full-width digits, letters and spaces; trim; empty becomes null."""
+    """NFKC folds full-width digits, letters and spaces; trim; empty becomes null.
+
+    A date cell comes from fastexcel as "2020-02-17 00:00:00"; the midnight is dropped so that findings
+    quote the date as the analyst sees it.
+    """
     text = pc.utf8_trim_whitespace(pc.utf8_normalize(column.cast(pa.string()), "NFKC"))
+    text = pc.replace_substring_regex(text, r"^(\d{4}-\d{2}-\d{2}) 00:00:00$", r"\1")
     return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
 
 

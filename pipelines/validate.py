@@ -130,14 +130,19 @@ def _column_checks(spec: SheetSpec) -> str:
             if not f.may_be_future:
                 parts.append(f"select _sheet, _row, {name}, {col}, 'future_date', null from {src} "
                              f"where {parsed} > getvariable('today')")
-    key_parts = ", ".join(f'"{k}{PARSED}"' for k in spec.key)
-    key_text = " || ' ' || ".join(f'coalesce("{k}", \'\')' for k in spec.key)
+    # A key seen before in this upload, in this sheet or an earlier one (rows of two sheets share numbers).
+    keys = [f'"{k}{PARSED}"' for k in spec.key]
+    key_text = " || ' ' || ".join(f"cast({k} as varchar)" for k in keys)
+    sheet_order = f"list_position(getvariable('present_{spec.kind}_{spec.key[-1]}'), _sheet)"
     parts.append(f"""
-        select _sheet, _row, {_literal(spec.key[-1])}, {key_text}, 'duplicate_key', cast(first_row as varchar)
-        from (select *, min(_row) over (partition by {key_parts}) as first_row,
-                        count(*) over (partition by {key_parts}) as copies
-              from {src} where {' and '.join(f'"{k}{PARSED}" is not null' for k in spec.key)})
-        where copies > 1 and _row <> first_row""")
+        select _sheet, _row, {_literal(spec.key[-1])}, {key_text}, 'duplicate_key',
+               case when first_sheet = _sheet then '' else '工作表“' || first_sheet || '”' end
+               || '第' || cast(first_row as varchar) || '行'
+        from (select *, first_value(_sheet) over w as first_sheet, first_value(_row) over w as first_row,
+                        row_number() over w as copy_no
+              from {src} where {' and '.join(f'{k} is not null' for k in keys)}
+              window w as (partition by {", ".join(keys)} order by {sheet_order}, _row))
+        where copy_no > 1""")
     return "\nunion all\n".join(parts)
 
 
@@ -208,7 +213,7 @@ MESSAGES = {
     "credit_code": "{cell}的“{value}”不是有效的统一社会信用代码（应为18位，末位校验码须符合GB 32100-2015）：请核对",
     "before_period": "{cell}的日期{value}早于数据期起始日{start}：请核对年份",
     "future_date": "{cell}的日期{value}晚于今天（{today}）：请核对",
-    "duplicate_key": "{cell}：“{value}”在本次上传中重复（与第{detail}行相同），每个{sheet_label}记录只能出现一次：请删除重复行",
+    "duplicate_key": "{cell}：“{value}”在本次上传中重复（与{detail}相同），每个{sheet_label}记录只能出现一次：请删除重复行",
     "unknown_building": "{cell}的楼宇编号“{value}”不在楼宇名录中（本次上传和已入库的都没有）：请先上传该楼宇，或核对编号",
     "unknown_company": "{cell}的统一社会信用代码“{value}”不在企业名录中（本次上传和已入库的都没有）：请先上传该企业，或核对代码",
     "over_staffed": "{cell}：在岗人数与居家办公人数之和为{detail}：不能超过该企业的员工总数，请核对",

@@ -50,13 +50,15 @@ def _run(fn: Callable[..., T], *args: object) -> T:
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def cached(_fn: Callable[..., T], fn_name: str, version: int, *args: object) -> T:
-    """Result of pipelines function fn(cur, *args) for this data version."""
+def cached(_fn: Callable[..., T], fn_name: str, db: str, version: int, *args: object) -> T:
+    """Result of pipelines function fn(cur, *args) for this database and data version."""
     return _run(_fn, *args)
 
 
 def query(fn: Callable[..., T], *args: object) -> T:
-    return cached(fn, f"{fn.__module__}.{fn.__qualname__}", data_version(), *args)
+    # The database path is part of the key: two databases (tests, a switch of FUGONG_DB) can be at the
+    # same data version with different data.
+    return cached(fn, f"{fn.__module__}.{fn.__qualname__}", str(default_db_path()), data_version(), *args)
 
 
 def latest_day() -> dt.date | None:

@@ -1,15 +1,17 @@
 -- building_facts: per building and day, the raw facts the risk factors are made of.
 -- $since, $until: the days to compute (null = no bound).
 -- $stale_after_days, $ageing_per_day: how an old inspection loses credit.
+-- $fever_days: how far back a fever case counts (the fever rule's window; mobility always looks back 14 days).
 with days as (
     select distinct report_date as day
     from daily_returns
     where ($since is null or report_date >= $since) and ($until is null or report_date <= $until)
 ),
-span as (  -- the days whose 14-day windows reach into $days
+span as (  -- the days whose windows (14 days, or the fever rule's if longer) reach into $days
     select distinct report_date as day
     from daily_returns
-    where report_date between (select min(day) from days) - 14 and (select max(day) from days)
+    where report_date between (select min(day) from days) - greatest(14, $fever_days)::integer
+                          and (select max(day) from days)
 ),
 industry_mix as (  -- effective number of industries (inverse Simpson index) and the share of risky trades
     select
@@ -37,17 +39,25 @@ daily as (  -- per building and day: building_day, kept up to date by every comm
     from building_day
     where day in (select day from span)
 ),
+span_grid as (  -- every building on every day of the span, whether its companies reported or not,
+                -- so that a day without returns does not forget the days before it
+    select s.day, b.building_id, d.on_site, d.reports, coalesce(d.movers, 0) as movers,
+           coalesce(d.fever, 0) as fever
+    from span s
+    cross join buildings b
+    left join daily d using (day, building_id)
+),
 windowed as (
     select
         day,
         building_id,
         on_site,
         reports,
-        sum(movers) over recent as movers_14d,
-        sum(fever) over recent as fever_recent
-    from daily
-    window recent as (partition by building_id order by day
-                      range between interval 13 days preceding and current row)
+        sum(movers) over (partition by building_id order by day
+                          range between interval 13 days preceding and current row) as movers_14d,
+        sum(fever) over (partition by building_id order by day
+                         range between to_days($fever_days::integer - 1) preceding and current row) as fever_recent
+    from span_grid
 ),
 inspections as (
     select
@@ -57,6 +67,9 @@ inspections as (
             / 22.0 as pass_rate,
         duty_score
     from checks
+),
+duty_scores as (  -- an inspection may leave the duty score blank: the latest score given counts
+    select building_id, check_date, duty_score from checks where duty_score is not null
 ),
 building_day as (
     select d.day, b.building_id, b.floor_area
@@ -76,12 +89,15 @@ final as (
         coalesce(t.completeness, 0) as completeness,
         i.check_date,
         i.pass_rate,
-        i.duty_score,
+        ds.duty_score,
         bd.day - i.check_date as days_since_check,
         1000.0 * coalesce(w.on_site, 0) / bd.floor_area as density,
-        coalesce(w.movers_14d, 0) / greatest(coalesce(w.on_site, 0), 1) as mobility,
-        greatest(0, i.pass_rate - $ageing_per_day * greatest(0, bd.day - i.check_date - $stale_after_days))
-            as measures,
+        -- no staff on site: nobody to be mobile
+        case when w.on_site > 0 then w.movers_14d / w.on_site else 0 end as mobility,
+        -- null without an inspection (greatest() would turn a null into 0: a 0% pass rate)
+        case when i.pass_rate is not null then
+            greatest(0, i.pass_rate - $ageing_per_day * greatest(0, bd.day - i.check_date - $stale_after_days))
+        end as measures,
         0.5 * coalesce(t.completeness, 0) + 0.5 * least(1.0, coalesce(w.reports, 0) / greatest(t.tenants, 1))
             as ledger
     from building_day bd
@@ -89,5 +105,6 @@ final as (
     left join tenants t using (building_id)
     left join industry_mix x using (building_id)
     asof left join inspections i on bd.building_id = i.building_id and bd.day >= i.check_date
+    asof left join duty_scores ds on bd.building_id = ds.building_id and bd.day >= ds.check_date
 )
 select * from final

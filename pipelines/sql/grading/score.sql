@@ -15,20 +15,30 @@ totals as (
     from factors
     group by all
 ),
-ruled as (
+fired as (  -- the grade each hard rule asks for, null when it does not fire
     select
         t.*,
         case when t.score >= $high then '高' when t.score >= $medium then '中' else '低' end as score_grade,
-        case
-            when $fever_on and f.fever_recent > 0 then 'fever'
-            when $checklist_on and f.pass_rate < $checklist_below then 'checklist'
-            when $stale_on and (f.check_date is null or f.days_since_check > $stale_days) then 'stale_inspection'
-        end as rule_id,
+        case when $fever_on and f.fever_recent > 0 then $fever_grade end as fever_grade,
+        case when $checklist_on and f.pass_rate < $checklist_below then $checklist_grade end as checklist_grade,
+        case when $stale_on and (f.check_date is null or f.days_since_check > $stale_days) then $stale_grade end
+            as stale_grade,
         f.fever_recent,
         f.pass_rate,
         f.days_since_check
     from totals t
     join facts f using (day, building_id)
+),
+ruled as (  -- the most severe rule that fired (on a tie, the first in this order)
+    select
+        *,
+        case greatest(grade_rank(fever_grade), grade_rank(checklist_grade), grade_rank(stale_grade))
+            when 0 then null
+            when grade_rank(fever_grade) then 'fever'
+            when grade_rank(checklist_grade) then 'checklist'
+            else 'stale_inspection'
+        end as rule_id
+    from fired
 ),
 final as (
     select
@@ -36,10 +46,10 @@ final as (
         building_id,
         score,
         score_grade,
-        case
-            when rule_id = 'fever' then $fever_grade
-            when rule_id = 'checklist' then $checklist_grade
-            when rule_id = 'stale_inspection' then $stale_grade
+        case rule_id
+            when 'fever' then fever_grade
+            when 'checklist' then checklist_grade
+            when 'stale_inspection' then stale_grade
         end as rule_grade,
         rule_id,
         case rule_id
