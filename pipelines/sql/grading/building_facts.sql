@@ -2,16 +2,20 @@
 -- $since, $until: the days to compute (null = no bound).
 -- $stale_after_days, $ageing_per_day: how an old inspection loses credit.
 -- $fever_days: how far back a fever case counts (the fever rule's window; mobility always looks back 14 days).
-with days as (
+with reported as (  -- the days with daily returns: one pass over the table
     select distinct report_date as day
     from daily_returns
-    where ($since is null or report_date >= $since) and ($until is null or report_date <= $until)
+),
+days as (
+    select day
+    from reported
+    where ($since is null or day >= $since) and ($until is null or day <= $until)
 ),
 span as (  -- the days whose windows (14 days, or the fever rule's if longer) reach into $days
-    select distinct report_date as day
-    from daily_returns
-    where report_date between (select min(day) from days) - greatest(14, $fever_days)::integer
-                          and (select max(day) from days)
+    select day
+    from reported
+    where day between (select min(day) from days) - greatest(14, $fever_days)::integer
+                  and (select max(day) from days)
 ),
 industry_mix as (  -- effective number of industries (inverse Simpson index) and the share of risky trades
     select
