@@ -285,7 +285,7 @@ def build_store(path: Path, scale: Scale, log: Callable[[str], None] = print) ->
             if index % 10 == 9 or index == scale.days - 1:
                 log(f"  返岗日报 {index + 1}/{scale.days} 天")
         with store.transaction() as cur:
-            metrics.refresh_building_day(cur, None)  # what the commits' hooks would have kept
+            metrics.refresh_returns_by_building(cur, None)  # what the commits' hooks would have kept
         store.con.execute("checkpoint")
     finally:
         store.close()

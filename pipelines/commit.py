@@ -20,9 +20,9 @@ from .validate import validate
 
 # Called inside the commit/rollback transaction with the cursor and the dates the write touched,
 # so that derived tables (grades) change in the same transaction as the data.
-# building_day first: the regrade reads it.
+# returns_by_building first: the regrade reads it.
 AFTER_WRITE: list[Callable[[duckdb.DuckDBPyConnection, list[dt.date] | None], None]] = [
-    metrics.refresh_building_day, grade.regrade]
+    metrics.refresh_returns_by_building, grade.regrade]
 
 
 @dataclass

@@ -143,8 +143,8 @@ class Store:
             cur.execute(current_view_sql(spec))
         for path in sorted((SQL_DIR / "views").glob("*.sql")):
             cur.execute(path.read_text(encoding="utf-8"))
-        if 8 in fresh:  # building_day is new: fill it from the data already stored
-            cur.execute(f"insert into building_day {read_sql('derived/building_day.sql')}", {"days": None})
+        if 8 in fresh:  # returns_by_building is new: fill it from the data already stored
+            cur.execute(f"insert into returns_by_building {read_sql('derived/returns_by_building.sql')}", {"days": None})
         cur.close()
 
     @staticmethod

@@ -1,5 +1,5 @@
 """The benchmark keeps working (run once at the smallest scale, no timed assertions), and what it made
-faster still gives the same answers: the materialised current state and building_day equal their
+faster still gives the same answers: the materialised current state and returns_by_building equal their
 recomputation after commits and rollbacks, the date parser's fast paths parse as the formats did, and
 the pandas version of the checks finds what validate finds."""
 
@@ -79,14 +79,14 @@ def _assert_derived_current(store: Store) -> None:
     for spec in SHEETS:
         _same_rows(cur, f"select * from latest_{spec.kind}", latest_rows_sql(spec))
     cur.execute("set variable bench_days = null")
-    _same_rows(cur, "select * from building_day",
-               read_sql("derived/building_day.sql").replace("$days", "getvariable('bench_days')"))
+    _same_rows(cur, "select * from returns_by_building",
+               read_sql("derived/returns_by_building.sql").replace("$days", "getvariable('bench_days')"))
     for table, key in (("building_grades", "day, building_id"), ("building_factors", "day, building_id, factor")):
         assert cur.execute(f"select count(*) from (select {key} from {table} group by all having count(*) > 1)"
                            ).fetchall() == [(0,)]
 
 
-def test_current_state_and_building_day_follow_commits_and_rollbacks(tmp_path, store):
+def test_current_state_and_returns_by_building_follow_commits_and_rollbacks(tmp_path, store):
     commit_file(store, write_xlsx(tmp_path / "名录.xlsx", directory_sheets(
         [building_row("T-001"), building_row("T-002", "第二大厦")],
         [company_row(C1, "T-001"), company_row(C2, "T-001"), company_row(C3, "T-002")])))
@@ -104,7 +104,7 @@ def test_current_state_and_building_day_follow_commits_and_rollbacks(tmp_path, s
     on_site = dict(cur.execute("select credit_code || ' ' || report_date, on_site from daily_returns").fetchall())
     assert on_site == {f"{C1} 2020-02-17": 10, f"{C2} 2020-02-17": 25, f"{C3} 2020-02-17": 30,
                        f"{C1} 2020-02-18": 11, f"{C3} 2020-02-18": 31, f"{C3} 2020-02-19": 33}
-    assert cur.execute("select day::varchar, building_id, reports, companies_back, on_site from building_day "
+    assert cur.execute("select day::varchar, building_id, reports, companies_back, on_site from returns_by_building "
                        "order by all").fetchall() == [
         ("2020-02-17", "T-001", 2, 2, 35), ("2020-02-17", "T-002", 1, 1, 30),
         ("2020-02-18", "T-001", 1, 1, 11), ("2020-02-18", "T-002", 1, 1, 31), ("2020-02-19", "T-002", 1, 1, 33)]
@@ -112,11 +112,11 @@ def test_current_state_and_building_day_follow_commits_and_rollbacks(tmp_path, s
     _assert_derived_current(store)
     assert cur.execute("select on_site from daily_returns where credit_code = ? and report_date = '2020-02-17'",
                        [C2]).fetchall() == [(20,)]
-    assert cur.execute("select max(day) from building_day").fetchall() == [(dt.date(2020, 2, 18),)]
+    assert cur.execute("select max(day) from returns_by_building").fetchall() == [(dt.date(2020, 2, 18),)]
     rollback_batch(store, first, "测试员")
     _assert_derived_current(store)
     assert cur.execute("select count(*) from daily_returns").fetchall() == [(0,)]
-    assert cur.execute("select count(*) from building_day").fetchall() == [(0,)]
+    assert cur.execute("select count(*) from returns_by_building").fetchall() == [(0,)]
 
 
 def test_a_database_from_before_the_scale_migration_is_upgraded(tmp_path):
@@ -128,18 +128,18 @@ def test_a_database_from_before_the_scale_migration_is_upgraded(tmp_path):
     cur = store.cursor()
     grades = cur.execute("select * from building_grades order by all").fetchall()
     assert grades
-    # as it was before 0008: no building_day, no latest_* tables, keyed grade tables
+    # as it was before 0008: no returns_by_building, no latest_* tables, keyed grade tables
     for spec in SHEETS:
         cur.execute(f"drop view {spec.kind}")
         cur.execute(f"drop table latest_{spec.kind}")
-    cur.execute("drop table building_day")
+    cur.execute("drop table returns_by_building")
     cur.execute("delete from schema_migrations where version = 8")
     store.close()
     store = Store(path)
     _assert_derived_current(store)
     cur = store.cursor()
     assert cur.execute("select * from building_grades order by all").fetchall() == grades
-    assert cur.execute("select day::varchar, building_id, on_site from building_day").fetchall() == [
+    assert cur.execute("select day::varchar, building_id, on_site from returns_by_building").fetchall() == [
         ("2020-02-17", "T-001", 50)]
     store.close()
 

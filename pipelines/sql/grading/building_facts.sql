@@ -38,9 +38,9 @@ tenants as (
     from companies
     group by building_id
 ),
-daily as (  -- per building and day: building_day, kept up to date by every commit
+daily as (  -- per building and day: returns_by_building, kept up to date by every commit
     select day, building_id, on_site, reports, movers, fever
-    from building_day
+    from returns_by_building
     where day in (select day from span)
 ),
 span_grid as (  -- every building on every day of the span, whether its companies reported or not,
@@ -63,17 +63,15 @@ windowed as (
                          range between to_days($fever_days::integer - 1) preceding and current row) as fever_recent
     from span_grid
 ),
-inspections as (
+inspections as (  -- each inspection, with the latest duty score given by then (an inspection may leave it blank)
     select
         building_id,
         check_date,
         (area_closed + area_registration + area_plan + area_disinfection + area_mobilisation + area_service)
             / 22.0 as pass_rate,
-        duty_score
+        last_value(duty_score ignore nulls) over (partition by building_id order by check_date
+                                                  rows between unbounded preceding and current row) as duty_score
     from checks
-),
-duty_scores as (  -- an inspection may leave the duty score blank: the latest score given counts
-    select building_id, check_date, duty_score from checks where duty_score is not null
 ),
 building_day as (
     select d.day, b.building_id, b.floor_area
@@ -93,7 +91,7 @@ final as (
         coalesce(t.completeness, 0) as completeness,
         i.check_date,
         i.pass_rate,
-        ds.duty_score,
+        i.duty_score,  -- one inspection per building and day: the latest by then, with the latest score
         bd.day - i.check_date as days_since_check,
         1000.0 * coalesce(w.on_site, 0) / bd.floor_area as density,
         -- no staff on site: nobody to be mobile
@@ -109,6 +107,5 @@ final as (
     left join tenants t using (building_id)
     left join industry_mix x using (building_id)
     asof left join inspections i on bd.building_id = i.building_id and bd.day >= i.check_date
-    asof left join duty_scores ds on bd.building_id = ds.building_id and bd.day >= ds.check_date
 )
 select * from final

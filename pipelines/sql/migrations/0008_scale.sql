@@ -34,11 +34,11 @@ insert into building_factors_unkeyed select * from building_factors order by day
 drop table building_factors;
 alter table building_factors_unkeyed rename to building_factors;
 
--- 2. building_day: the daily returns summed per building and day, kept up to date in the transaction of
---    every commit and rollback (metrics.refresh_building_day, an AFTER_WRITE hook that runs before the
+-- 2. returns_by_building: the daily returns summed per building and day, kept up to date in the transaction of
+--    every commit and rollback (metrics.refresh_returns_by_building, an AFTER_WRITE hook that runs before the
 --    regrade). Grading, the headline figures and the curves read 900,000 rows from here instead of
 --    joining 45 million daily returns to the company directory on every call.
-create table building_day (
+create table returns_by_building (
     day               date not null,
     building_id       varchar not null,
     reports           bigint not null,   -- companies that reported

@@ -1,5 +1,5 @@
 -- curves_by_street: 企业复工率 and 人员返岗率 per street and day, every day (the curves the 复工曲线 page and
--- the big screen draw; defined as in headline.sql), from building_day, which every commit keeps current.
+-- the big screen draw; defined as in headline.sql), from returns_by_building, which every commit keeps current.
 with scope as (
     select c.employees, b.street
     from companies c
@@ -12,7 +12,7 @@ totals as (
 ),
 daily as (
     select d.day, b.street, sum(d.companies_back) as companies_back, sum(d.on_site) as on_site
-    from building_day d
+    from returns_by_building d
     join buildings b using (building_id)
     group by all
 ),

@@ -8,14 +8,14 @@ scope_companies as (
 days as (
     select unnest([cast($as_of as date), cast($as_of as date) - 1]) as day
 ),
-returns as (  -- summed per building and day on every commit (building_day)
+returns as (  -- summed per building and day on every commit (returns_by_building)
     select
         d.day,
         sum(d.companies_back) as companies_back,
         sum(d.on_site) as on_site,
         sum(d.home_observation) as home_observation,
         sum(d.fever) as fever
-    from building_day d
+    from returns_by_building d
     semi join scope_buildings b on b.building_id = d.building_id
     where d.day in (select day from days)
     group by 1

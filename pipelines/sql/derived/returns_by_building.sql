@@ -1,6 +1,6 @@
--- building_day: the daily returns summed per building and day (each company counted in its building).
--- $days: the days to compute (null = every day). Kept in the table building_day by
--- metrics.refresh_building_day on every commit and rollback; read by grading, headline and curves.
+-- returns_by_building: the daily returns summed per building and day (each company counted in its building).
+-- $days: the days to compute (null = every day). Kept in the table returns_by_building by
+-- metrics.refresh_returns_by_building on every commit and rollback; read by grading, headline and curves.
 with returns as (
     select * from daily_returns
     where $days is null or list_contains($days, report_date)
