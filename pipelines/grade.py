@@ -274,7 +274,10 @@ def _write(cur: duckdb.DuckDBPyConnection, config: GradingConfig, since: dt.date
                     "rule_label, rule_detail, main_factor, ? from computed_grades", [config.version])
         cur.execute("insert into building_factors select * from computed_factors")
     finally:
-        cur.execute("reset session preserve_insertion_order")
+        try:
+            cur.execute("reset session preserve_insertion_order")
+        except duckdb.TransactionException:
+            pass  # a failed statement aborted the transaction; its cursor is closed with it
 
 
 def regrade(cur: duckdb.DuckDBPyConnection, touched_days: list[dt.date] | None = None) -> None:

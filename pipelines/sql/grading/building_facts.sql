@@ -2,9 +2,10 @@
 -- $since, $until: the days to compute (null = no bound).
 -- $stale_after_days, $ageing_per_day: how an old inspection loses credit.
 -- $fever_days: how far back a fever case counts (the fever rule's window; mobility always looks back 14 days).
-with reported as (  -- the days with daily returns: one pass over the table
+with reported as (  -- the days with daily returns (from $since on: only the windows' reach before it)
     select distinct report_date as day
     from daily_returns
+    where $since is null or report_date >= cast($since as date) - greatest(14, $fever_days)::integer
 ),
 days as (
     select day
