@@ -459,6 +459,11 @@ def report(scale: Scale, results: dict[str, dict[str, Any]], info: dict[str, Any
         for part in ("read_upload", "validate", "regrade_hook"):
             p = t("ingest", part)
             rows.append(Row(f"  of which {part}", p.median, p.median_cpu, "", "", "", ""))
+        commit, check, hook = t("ingest", "commit_upload"), t("ingest", "validate"), t("ingest", "regrade_hook")
+        rest = Timing([a - b - c for a, b, c in zip(commit.wall, check.wall, hook.wall, strict=True)],
+                      [a - b - c for a, b, c in zip(commit.cpu, check.cpu, hook.cpu, strict=True)])
+        rows.append(Row("  of which writing (raw rows, current state, rollup, transaction)", rest.median,
+                        rest.median_cpu, "", "", "", ""))
         if "pandas" in results:
             pandas = t("pandas", "pandas")
             speed = pandas.median / pipe.median
@@ -481,7 +486,7 @@ def report(scale: Scale, results: dict[str, dict[str, Any]], info: dict[str, Any
         notes = results["regrade"]["notes"]
         pq = t("regrade", "parquet_scan")
         rows.append(Row("the same scan over the table as a Parquet file (zstd)", pq.median, pq.median_cpu,
-                        f"{notes['parquet_bytes'] / 1e6:,.0f} MB Parquet, {notes['db_bytes'] / 1e6:,.0f} MB store",
+                        f"{notes['parquet_bytes'] / 1e6:,.1f} MB Parquet, {notes['db_bytes'] / 1e6:,.1f} MB store",
                         f"{pq.median / scan.median:.1f}× the scan", "—", "—"))
     if peak:
         worst = max(v for v in peak.values() if v is not None)
@@ -507,6 +512,13 @@ def report(scale: Scale, results: dict[str, dict[str, Any]], info: dict[str, Any
                         f"{full.median / inc.median:.1f}× cheaper", "incremental cheaper",
                         "met" if inc.median < full.median else "missed", peak["new_day"]))
     return rows
+
+
+def table_from_json(path: Path) -> str:
+    """The table of a run saved with --json, rendered again (e.g. for docs/PERFORMANCE.md)."""
+    saved = json.loads(Path(path).read_text(encoding="utf-8"))
+    scale = Scale(**saved["scale"])
+    return format_table(report(scale, saved["results"], saved["prepare"]))
 
 
 def format_table(rows: list[Row]) -> str:
