@@ -1,4 +1,4 @@
-"""CLI: python -m pipelines {init,sample,template,ingest,status,rollback,users,tokens}."""
+"""CLI: python -m pipelines {init,sample,template,ingest,status,rollback,users,tokens,bench}."""
 
 from __future__ import annotations
 
@@ -34,6 +34,16 @@ def main(argv: list[str] | None = None) -> int:
     p_rollback.add_argument("batch", type=int)
     p_rollback.add_argument("--user", default=getpass.getuser())
     auth_cli.add_parsers(sub)  # users, tokens
+    # -- bench (issue 8) --
+    p_bench = sub.add_parser("bench", help="性能基准：生成街道/区/全市规模数据并计时（见 docs/PERFORMANCE.md）")
+    p_bench.add_argument("--scale", choices=["tiny", "street", "district", "city"], default="street")
+    p_bench.add_argument("--runs", type=int, default=5, help="每项重复次数，取中位数")
+    p_bench.add_argument("--pandas-runs", type=int, default=1, help="pandas 对照的重复次数（每次数十秒）")
+    p_bench.add_argument("--only", action="append", choices=["ingest", "pandas", "regrade", "new_day", "pages"],
+                         help="只测这几组（可重复）")
+    p_bench.add_argument("--workdir", type=Path, default=None, help="数据目录（默认 data/bench）")
+    p_bench.add_argument("--json", type=Path, default=None, help="把全部结果写入此 JSON 文件")
+    # -- end bench --
     args = parser.parse_args(argv)
     db = args.db or default_db_path()
     try:
@@ -134,8 +144,16 @@ def _rollback(args, db: Path) -> int:
     return 0
 
 
+# -- bench (issue 8) --
+def _bench(args, db: Path) -> int:
+    from .bench import main as bench_main
+
+    return bench_main(args.scale, args.runs, args.workdir, args.json, args.pandas_runs, args.only)
+# -- end bench --
+
+
 COMMANDS = {"init": _init, "sample": _sample, "template": _template, "ingest": _ingest, "status": _status,
-            "rollback": _rollback, **auth_cli.COMMANDS}
+            "rollback": _rollback, "bench": _bench, **auth_cli.COMMANDS}
 
 if __name__ == "__main__":
     sys.exit(main())

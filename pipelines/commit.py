@@ -11,17 +11,19 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import grade
+from . import grade, metrics
 from .contract import SHEET_BY_KIND
 from .errors import RejectedUpload, StaleState, UserError
 from .findings import has_errors
 from .ingest import Upload
-from .store import Store
+from .store import Store, refresh_current
 from .validate import validate
 
 # Called inside the commit/rollback transaction with the cursor and the dates the write touched,
 # so that derived tables (grades) change in the same transaction as the data.
-AFTER_WRITE: list[Callable[[duckdb.DuckDBPyConnection, list[dt.date] | None], None]] = [grade.regrade]
+# returns_by_building first: the regrade reads it.
+AFTER_WRITE: list[Callable[[duckdb.DuckDBPyConnection, list[dt.date] | None], None]] = [
+    metrics.refresh_returns_by_building, grade.regrade]
 
 
 @dataclass
@@ -116,6 +118,7 @@ def _write_batch(store: Store, cur: duckdb.DuckDBPyConnection, upload: Upload, a
         cols = ", ".join(f'"{f.name}"' for f in spec.fields)
         cur.execute(f"insert into raw_{kind} (batch_id, row_no, sheet, {cols}) "
                     f"select ?, row_no, sheet, {cols} from stg_{kind}", [batch_id])
+        refresh_current(cur, spec, batch_id, committed=True)
         date_field = {"daily_returns": "report_date", "checks": "check_date"}.get(kind)
         if date_field:
             touched.update(d for (d,) in cur.execute(f"select distinct {date_field} from stg_{kind}").fetchall())

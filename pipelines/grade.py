@@ -264,13 +264,22 @@ def compute(cur: duckdb.DuckDBPyConnection, config: GradingConfig, since: dt.dat
 
 
 def _write(cur: duckdb.DuckDBPyConnection, config: GradingConfig, since: dt.date | None) -> None:
-    compute(cur, config, since)
-    # Derived rows only: the grades of these days are replaced by their recomputation.
-    cur.execute("delete from building_grades where $since is null or day >= $since", {"since": since})
-    cur.execute("delete from building_factors where $since is null or day >= $since", {"since": since})
-    cur.execute("insert into building_grades select day, building_id, score, score_grade, computed_grade, "
-                "rule_label, rule_detail, main_factor, ? from computed_grades", [config.version])
-    cur.execute("insert into building_factors select * from computed_factors")
+    # Every reader sorts or looks rows up by key, so the rows may be written in any order: that lets
+    # DuckDB use both cores for the temp tables and inserts (a full city regrade: 7 s -> 5 s).
+    cur.execute("set session preserve_insertion_order = false")
+    try:
+        compute(cur, config, since)
+        # Derived rows only: the grades of these days are replaced by their recomputation.
+        cur.execute("delete from building_grades where $since is null or day >= $since", {"since": since})
+        cur.execute("delete from building_factors where $since is null or day >= $since", {"since": since})
+        cur.execute("insert into building_grades select day, building_id, score, score_grade, computed_grade, "
+                    "rule_label, rule_detail, main_factor, ? from computed_grades", [config.version])
+        cur.execute("insert into building_factors select * from computed_factors")
+    finally:
+        try:
+            cur.execute("reset session preserve_insertion_order")
+        except duckdb.TransactionException:
+            pass  # a failed statement aborted the transaction; its cursor is closed with it
 
 
 def regrade(cur: duckdb.DuckDBPyConnection, touched_days: list[dt.date] | None = None) -> None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import fastexcel
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
@@ -525,18 +526,24 @@ def _normalise(column: pa.Array) -> pa.Array:
     A date cell comes from fastexcel as "2020-02-17 00:00:00"; the midnight is dropped so that findings
     quote the date as the analyst sees it.
     """
-    text = pc.utf8_trim_whitespace(pc.utf8_normalize(column.cast(pa.string()), "NFKC"))
-    text = pc.replace_substring_regex(text, r"^(\d{4}-\d{2}-\d{2}) 00:00:00$", r"\1")
+    text = column.cast(pa.string())
+    if pc.all(pc.string_is_ascii(text)).as_py() is not True:  # NFKC leaves ASCII as it is: skip the work
+        text = pc.utf8_normalize(text, "NFKC")
+    text = pc.utf8_trim_whitespace(text)
+    if pc.any(pc.ends_with(text, " 00:00:00")).as_py():  # only then can a cell be a date with its midnight
+        text = pc.replace_substring_regex(text, r"^(\d{4}-\d{2}-\d{2}) 00:00:00$", r"\1")
     return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
 
 
 def _data_table(grid: Grid, start: int, mapping: dict[int, str], spec, findings: list[Finding]) -> pa.Table:
     n = grid.height - start
-    rows = pa.array(range(grid.first_row + start, grid.first_row + grid.height), pa.int32())
-    by_field = {name: _normalise(grid.columns[i].slice(start)) for i, name in mapping.items()}
+    rows = pa.array(np.arange(grid.first_row + start, grid.first_row + grid.height, dtype=np.int32))
+    # each column normalised once: the mapped ones, and the first three, where a 合计 row says so
+    normalised = {i: _normalise(grid.columns[i].slice(start)) for i in {*mapping, *range(min(3, len(grid.columns)))}}
+    by_field = {name: normalised[i] for i, name in mapping.items()}
     empty = pa.nulls(n, pa.string())
     table = pa.table({
-        "_sheet": pa.array([grid.name] * n, pa.string()) if n else pa.array([], pa.string()),
+        "_sheet": pa.repeat(pa.scalar(grid.name, pa.string()), n),
         "_row": rows,
         **{f.name: by_field.get(f.name, empty) for f in spec.fields},
     })
@@ -555,8 +562,8 @@ def _data_table(grid: Grid, start: int, mapping: dict[int, str], spec, findings:
         keep = pa.array(keep_list)
     # A 合计 row at the bottom: its leading cells say so.
     is_total = pa.array([False] * n)
-    for col in grid.columns[:3]:
-        folded = pc.utf8_lower(pc.replace_substring_regex(_normalise(col.slice(start)), r"\s+", ""))
+    for i in range(min(3, len(grid.columns))):
+        folded = pc.utf8_lower(pc.replace_substring_regex(normalised[i], r"\s+", ""))
         is_total = pc.or_(is_total, pc.fill_null(pc.is_in(folded, pa.array(sorted(_TOTAL_CELL))), False))
     is_total = pc.and_(is_total, keep)
     for i in pc.indices_nonzero(is_total).to_pylist():

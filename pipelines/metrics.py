@@ -27,6 +27,16 @@ class Headline:
     reported: bool
 
 
+def refresh_returns_by_building(cur: duckdb.DuckDBPyConnection, touched_days: list[dt.date] | None = None) -> None:
+    """Bring returns_by_building up to date inside the caller's transaction: the touched days, or every day
+    (None: after a directory change or a rollback). An AFTER_WRITE hook, run before the regrade."""
+    if touched_days is not None and not touched_days:
+        return
+    params = {"days": touched_days}
+    cur.execute("delete from returns_by_building where $days is null or list_contains($days, day)", params)
+    cur.execute(f"insert into returns_by_building {read_sql('derived/returns_by_building.sql')}", params)
+
+
 def latest_day(cur: duckdb.DuckDBPyConnection) -> dt.date | None:
     """The as-of date: the latest day at least half of the companies reported (not the machine's clock)."""
     return cur.execute("select day from as_of_day").fetchall()[0][0]

@@ -6,10 +6,18 @@ create or replace macro to_int(s) as
     case when to_num(s) = floor(to_num(s)) and abs(to_num(s)) < 2e9 then cast(to_num(s) as integer) end;
 
 -- Dates as analysts type them (2020/2/17, 2020-02-17, 2020年2月17日, 20200217, 2020.2.17)
--- or as Excel serial numbers (43878 = 2020-02-17).
+-- or as Excel serial numbers (43878 = 2020-02-17). The first format that parses wins. The two shapes
+-- nearly every cell has (2020-02-17, and 2020-02-17 00:00:00 from an Excel date cell) go straight to
+-- their format: no other format can parse them, and a failed attempt costs more than the parse.
 create or replace macro to_date(s) as coalesce(
-    cast(try_strptime(s, ['%Y-%m-%d', '%Y/%m/%d', '%Y年%m月%d日', '%Y%m%d', '%Y.%m.%d',
-                          '%Y-%m-%d %H:%M:%S', '%Y/%m/%d %H:%M:%S']) as date),
+    cast(case
+        when regexp_full_match(s, '[0-9]{4}-[0-9]{2}-[0-9]{2}') then try_strptime(s, '%Y-%m-%d')
+        when regexp_full_match(s, '[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}')
+            then try_strptime(s, '%Y-%m-%d %H:%M:%S')
+        else coalesce(try_strptime(s, '%Y-%m-%d'), try_strptime(s, '%Y/%m/%d'), try_strptime(s, '%Y年%m月%d日'),
+                      try_strptime(s, '%Y%m%d'), try_strptime(s, '%Y.%m.%d'), try_strptime(s, '%Y-%m-%d %H:%M:%S'),
+                      try_strptime(s, '%Y/%m/%d %H:%M:%S'))
+    end as date),
     case when regexp_full_match(s, '[1-9][0-9]{4}(\.0+)?') and to_num(s) between 20000 and 80000
          then date '1899-12-30' + cast(to_num(s) as integer) end
 );

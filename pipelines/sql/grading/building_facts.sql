@@ -2,16 +2,21 @@
 -- $since, $until: the days to compute (null = no bound).
 -- $stale_after_days, $ageing_per_day: how an old inspection loses credit.
 -- $fever_days: how far back a fever case counts (the fever rule's window; mobility always looks back 14 days).
-with days as (
+with reported as (  -- the days with daily returns (from $since on: only the windows' reach before it)
     select distinct report_date as day
     from daily_returns
-    where ($since is null or report_date >= $since) and ($until is null or report_date <= $until)
+    where $since is null or report_date >= cast($since as date) - greatest(14, $fever_days)::integer
+),
+days as (
+    select day
+    from reported
+    where ($since is null or day >= $since) and ($until is null or day <= $until)
 ),
 span as (  -- the days whose windows (14 days, or the fever rule's if longer) reach into $days
-    select distinct report_date as day
-    from daily_returns
-    where report_date between (select min(day) from days) - greatest(14, $fever_days)::integer
-                          and (select max(day) from days)
+    select day
+    from reported
+    where day between (select min(day) from days) - greatest(14, $fever_days)::integer
+                  and (select max(day) from days)
 ),
 industry_mix as (  -- effective number of industries (inverse Simpson index) and the share of risky trades
     select
@@ -34,18 +39,10 @@ tenants as (
     from companies
     group by building_id
 ),
-daily as (
-    select
-        r.report_date as day,
-        c.building_id,
-        sum(r.on_site) as on_site,
-        count(*) as reports,
-        sum(coalesce(r.from_key_areas, 0) + coalesce(r.from_abroad, 0)) as movers,
-        sum(coalesce(r.fever, 0)) as fever
-    from daily_returns r
-    join companies c using (credit_code)
-    where r.report_date in (select day from span)
-    group by all
+daily as (  -- per building and day: returns_by_building, kept up to date by every commit
+    select day, building_id, on_site, reports, movers, fever
+    from returns_by_building
+    where day in (select day from span)
 ),
 span_grid as (  -- every building on every day of the span, whether its companies reported or not,
                 -- so that a day without returns does not forget the days before it
@@ -67,17 +64,15 @@ windowed as (
                          range between to_days($fever_days::integer - 1) preceding and current row) as fever_recent
     from span_grid
 ),
-inspections as (
+inspections as (  -- each inspection, with the latest duty score given by then (an inspection may leave it blank)
     select
         building_id,
         check_date,
         (area_closed + area_registration + area_plan + area_disinfection + area_mobilisation + area_service)
             / 22.0 as pass_rate,
-        duty_score
+        last_value(duty_score ignore nulls) over (partition by building_id order by check_date
+                                                  rows between unbounded preceding and current row) as duty_score
     from checks
-),
-duty_scores as (  -- an inspection may leave the duty score blank: the latest score given counts
-    select building_id, check_date, duty_score from checks where duty_score is not null
 ),
 building_day as (
     select d.day, b.building_id, b.floor_area
@@ -97,7 +92,7 @@ final as (
         coalesce(t.completeness, 0) as completeness,
         i.check_date,
         i.pass_rate,
-        ds.duty_score,
+        i.duty_score,  -- one inspection per building and day: the latest by then, with the latest score
         bd.day - i.check_date as days_since_check,
         1000.0 * coalesce(w.on_site, 0) / bd.floor_area as density,
         -- no staff on site: nobody to be mobile
@@ -113,6 +108,5 @@ final as (
     left join tenants t using (building_id)
     left join industry_mix x using (building_id)
     asof left join inspections i on bd.building_id = i.building_id and bd.day >= i.check_date
-    asof left join duty_scores ds on bd.building_id = ds.building_id and bd.day >= ds.check_date
 )
 select * from final

@@ -8,16 +8,16 @@ scope_companies as (
 days as (
     select unnest([cast($as_of as date), cast($as_of as date) - 1]) as day
 ),
-returns as (
+returns as (  -- summed per building and day on every commit (returns_by_building)
     select
-        r.report_date as day,
-        count(*) filter (where r.on_site > 0) as companies_back,
-        sum(r.on_site) as on_site,
-        sum(r.home_observation) as home_observation,
-        sum(r.fever) as fever
-    from daily_returns r
-    semi join scope_companies c on c.credit_code = r.credit_code
-    where r.report_date in (select day from days)
+        d.day,
+        sum(d.companies_back) as companies_back,
+        sum(d.on_site) as on_site,
+        sum(d.home_observation) as home_observation,
+        sum(d.fever) as fever
+    from returns_by_building d
+    semi join scope_buildings b on b.building_id = d.building_id
+    where d.day in (select day from days)
     group by 1
 ),
 final as (
