@@ -84,7 +84,9 @@ def test_killed_commit_leaves_previous_state(sample_db, tmp_path):
         assert _state(store) == before
         # Still a working database: a commit goes through normally afterwards.
         head = "\n".join(out.getvalue().splitlines()[:11]).encode()
-        batch_id = commit_upload(store, read_upload("返岗日报.csv", head), "分析员", today=TODAY)
+        # 10 of many companies: a partial day, so the warning is confirmed as an analyst would
+        batch_id = commit_upload(store, read_upload("返岗日报.csv", head), "分析员", confirm_warnings=True,
+                                 today=TODAY)
         assert batch_id == before[1][1] + 1
         assert _state(store)[2] == before[2] + 10
     finally:

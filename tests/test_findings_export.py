@@ -9,9 +9,10 @@ import openpyxl
 import pytest
 from upload_helpers import xlsx_bytes
 
+from pipelines.contract import BUILDINGS
 from pipelines.findings_export import LIST_SHEET, findings_workbook, neutralise
 from pipelines.ingest import read_upload
-from pipelines.store import Store
+from pipelines.store import Store, refresh_current
 from pipelines.validate import validate
 
 TODAY = dt.date(2020, 3, 31)
@@ -40,6 +41,7 @@ def test_copy_marks_each_bad_cell_and_lists_every_finding(store: Store):
     store.cursor().execute("insert into raw_buildings (batch_id, row_no, building_id) values (0, 1, 'JSL-001')")
     store.cursor().execute("insert into batches (batch_id, file_name, sha256, stored_as, sheets, uploaded_by) "
                            "values (0, 'seed', '', '', '{}', 'test')")
+    refresh_current(store.cursor(), BUILDINGS, 0, committed=True)  # the current state, as a commit keeps it
     findings = validate(store.cursor(), upload, TODAY)
     assert sorted(findings["rule"]) == ["credit_code", "credit_code", "negative", "type", "unknown_column"]
 
