@@ -32,6 +32,8 @@ html, body {{ overflow: hidden !important; background: {BACKGROUND}; }}
 footer, #MainMenu {{ display: none !important; }}
 .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {{ background: {BACKGROUND}; color: {TEXT}; }}
 [data-testid="stMain"] {{ overflow: hidden !important; }}
+/* No dimming while the board refreshes itself: the old figures stay bright until the new ones replace them. */
+[data-stale="true"], .stale-element {{ opacity: 1 !important; transition: none !important; }}
 [data-testid="stMainBlockContainer"], .block-container {{
   padding: 14px 24px 0 24px !important; max-width: 100% !important; }}
 [data-testid="stVerticalBlock"] {{ gap: 10px; }}
