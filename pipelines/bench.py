@@ -294,6 +294,12 @@ PAGES = ("overview.py", "risk.py")
 BENCH_USER = "bench-leader"
 
 
+def _exception_text(at: Any) -> str:
+    """An AppTest exception with its stack, so that a failure in the child process can be traced."""
+    first = at.exception[0]
+    return "\n".join([str(first.message), *list(getattr(first, "stack_trace", []) or [])])
+
+
 def _add_bench_leader(db: Path) -> None:
     """A district leader to run the pages as (the synthetic database has no users)."""
     import secrets
@@ -326,7 +332,7 @@ def group_pages(paths: Paths, runs: int) -> dict[str, Any]:
         with clock.time(f"{page}:first"):
             at.run()
         if at.exception:
-            clock.notes[f"{page}:exception"] = str(at.exception[0].message)
+            clock.notes[f"{page}:exception"] = _exception_text(at)
             continue
         for _ in range(runs):
             with clock.time(f"{page}:warm"):
@@ -335,7 +341,7 @@ def group_pages(paths: Paths, runs: int) -> dict[str, Any]:
             st.cache_data.clear()
             with clock.time(f"{page}:cold"):
                 at.run()
-        clock.notes[f"{page}:exception"] = str(at.exception[0].message) if at.exception else None
+        clock.notes[f"{page}:exception"] = _exception_text(at) if at.exception else None
         clock.notes[f"{page}:dataframe_rows"] = [len(df.value) for df in at.dataframe]
     clock.notes.update(console_queries(db, runs))
     _drop_db(db)

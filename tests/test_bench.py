@@ -6,7 +6,11 @@ the pandas version of the checks finds what validate finds."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
+import subprocess
+import sys
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -33,13 +37,20 @@ from pipelines.contract import SHEETS
 from pipelines.store import Store, latest_rows_sql, read_sql
 from pipelines.validate import validate
 
+ROOT = Path(__file__).resolve().parent.parent
 CHECK_HEADER = ["日期", "楼宇编号", "封闭管理", "排摸登记", "应对预案", "卫生消毒", "组织动员", "企业服务", "物业履责评分",
                 "发现问题", "检查人"]
 
 
 def test_benchmark_runs_at_the_smallest_scale(tmp_path):
-    lines: list[str] = []
-    result = bench.run("tiny", runs=1, workdir=tmp_path, log=lines.append)
+    # The command as a user runs it, in its own interpreter: its groups run in spawned children, and a pool
+    # whose worker died would wait for ever, so a timeout turns that into a failure instead of a hung suite.
+    out = tmp_path / "bench.json"
+    done = subprocess.run([sys.executable, "-m", "pipelines", "bench", "--scale", "tiny", "--runs", "1",
+                           "--workdir", str(tmp_path / "work"), "--json", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    result = json.loads(out.read_text(encoding="utf-8"))
     results = result["results"]
     assert set(results) == {"ingest", "pandas", "regrade", "new_day", "pages"}
     for group, measured in results.items():
@@ -62,9 +73,14 @@ def test_benchmark_runs_at_the_smallest_scale(tmp_path):
     assert any(w.startswith("new day's batch (200 rows)") for w in whats)
     assert result["table"].count("\n") == len(result["rows"]) + 1
     # the data is made once per scale and reused
-    again = bench.run("tiny", runs=1, workdir=tmp_path, groups=["regrade"], log=lines.append)
-    assert again["prepare"] == result["prepare"]
-    assert sum("生成" in line for line in lines) == 1
+    assert sum("生成" in line for line in done.stdout.splitlines()) == 1
+    again_out = tmp_path / "again.json"
+    again = subprocess.run([sys.executable, "-m", "pipelines", "bench", "--scale", "tiny", "--runs", "1",
+                            "--only", "regrade", "--workdir", str(tmp_path / "work"), "--json", str(again_out)],
+                           cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert json.loads(again_out.read_text(encoding="utf-8"))["prepare"] == result["prepare"]
+    assert not any("生成" in line for line in again.stdout.splitlines())
 
 
 def _same_rows(cur: duckdb.DuckDBPyConnection, left: str, right: str) -> None:
