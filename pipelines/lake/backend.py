@@ -29,6 +29,7 @@ LAKE_PREFIX = "ducklake:postgres:"
 LAKE_ALIAS = "lake"
 LOCK_KEY = 0x6675676F6E67  # "fugong": the one advisory lock every write of every server takes
 EXTENSIONS = ("ducklake", "postgres_scanner")
+MARKER = ".fugong-lake"  # in the data directory: a missing mount shows as a missing marker, never as an empty lake
 
 
 def is_lake_address(address: object) -> bool:
@@ -121,18 +122,31 @@ def local_definitions(sql: str) -> str:
 
 
 def catalog_error(lake: LakeAddress, exc: BaseException) -> UserError:
-    return UserError(f"无法连接 DuckLake 目录数据库（PostgreSQL）：{_first_line(exc)}",
-                     f"请检查 PostgreSQL 是否在运行、连接串是否正确：{lake.describe()}")
+    return UserError("数据库（DuckLake 的 PostgreSQL 目录库）暂时连不上，本次没有读写任何数据",
+                     f"PostgreSQL 恢复后刷新页面即可，无需重启控制台；请管理员检查 {lake.describe()}"
+                     f"（{_first_line(exc)}）")
 
 
-def lake_data_error(lake: LakeAddress, exc: BaseException) -> UserError:
-    return UserError(f"DuckLake 数据目录 {lake.data_path} 不可用：{_first_line(exc)}",
-                     "请检查共享目录是否已挂载、本服务器是否有读写权限；数据未被改动")
+def lake_data_error(lake: LakeAddress, exc: BaseException | str) -> UserError:
+    return UserError(f"共享数据目录 {lake.data_path} 不可用，本次没有读写任何数据",
+                     f"请管理员检查该目录是否已挂载、本服务器能否读写；恢复后刷新页面即可（{_first_line(exc)}）")
 
 
-def _first_line(exc: BaseException) -> str:
+def _first_line(exc: BaseException | str) -> str:
     text = str(exc).strip().splitlines()
-    return text[0][:300] if text else type(exc).__name__
+    return text[0][:160] if text else type(exc).__name__
+
+
+def mark_data_dir(lake: LakeAddress) -> None:
+    """Mark a new lake's data directory as this lake's (see check_data_dir)."""
+    (lake.data_path / MARKER).write_text(lake.describe() + "\n", encoding="utf-8")
+
+
+def check_data_dir(lake: LakeAddress) -> None:
+    """Refuse to go on when the shared directory is not there: an unmounted mount point is an empty local
+    directory, and files written into it would be on this server only."""
+    if not (lake.data_path / MARKER).is_file():
+        raise lake_data_error(lake, f"{MARKER} not found")
 
 
 def describe_error(exc: BaseException, lake: LakeAddress) -> UserError | None:
@@ -141,10 +155,10 @@ def describe_error(exc: BaseException, lake: LakeAddress) -> UserError | None:
     lower = text.lower()
     if isinstance(exc, duckdb.TransactionException) or "transaction conflict" in lower:
         return UserError("与另一台服务器同时写入发生冲突，本次未保存任何内容", "请稍后重新提交")
-    if any(s in lower for s in ("postgres", "connection to server", "libpq", "server closed the connection")):
-        return catalog_error(lake, exc)
     if isinstance(exc, duckdb.IOException) and (str(lake.data_path) in text or ".parquet" in lower):
         return lake_data_error(lake, exc)
+    if any(s in lower for s in ("postgres", "connection to server", "libpq", "server closed the connection")):
+        return catalog_error(lake, exc)
     return None
 
 
@@ -173,21 +187,18 @@ class PgWriteLock:
         return self._conn
 
     def acquire(self) -> None:
+        """Wait for the lock (PostgreSQL grants it to waiters in turn), at most `wait_seconds`."""
         import psycopg
 
-        deadline = time.monotonic() + self.wait_seconds
-        delay = 0.02
         for attempt in range(2):
             try:
                 conn = self._connection()
-                while True:
-                    if conn.execute("select pg_try_advisory_lock(%s)", [LOCK_KEY]).fetchone()[0]:
-                        return
-                    if time.monotonic() > deadline:
-                        raise UserError("其他服务器正在写入数据，等待超时，本次未保存任何内容", "请稍后重试")
-                    time.sleep(delay)
-                    delay = min(delay * 1.5, 0.5)
-            except psycopg.OperationalError as exc:
+                conn.execute(f"set lock_timeout = '{int(self.wait_seconds * 1000)}ms'")
+                conn.execute("select pg_advisory_lock(%s)", [LOCK_KEY])
+                return
+            except psycopg.errors.LockNotAvailable:
+                raise UserError("其他服务器正在写入数据，等待超时，本次未保存任何内容", "请稍后重试") from None
+            except psycopg.OperationalError as exc:  # the connection was lost (PostgreSQL restarted): once more
                 self.close()
                 if attempt:
                     raise catalog_error(self.lake, exc) from None
