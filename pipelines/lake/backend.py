@@ -17,7 +17,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
