@@ -162,24 +162,29 @@ class Cluster:
         self.postgres.stop()
 
 
-def start_postgres_lake(root: Path, database: str = "fugong") -> tuple[LocalPostgres, str, Path]:
-    """PostgreSQL under root/pg and the lake's data directory root/lake; returns (server, address, data)."""
-    postgres = LocalPostgres.create(root / "pg").start()
+def start_postgres_lake(root: Path, database: str = "fugong", pg_root: Path | None = None
+                        ) -> tuple[LocalPostgres, str, Path]:
+    """PostgreSQL under pg_root (default root/pg; the postgres user must be able to reach it) and the lake's
+    data directory root/lake; returns (server, address, data)."""
+    postgres = LocalPostgres.create(pg_root or root / "pg").start()
     dsn = postgres.create_database(database)
     data = root / "lake"
     data.mkdir(parents=True, exist_ok=True)
     return postgres, "ducklake:postgres:" + dsn, data
 
 
-def start_cluster(root: Path, port: int | None = None, servers: int = 2, sample: bool = True,
-                  env: dict[str, str] | None = None) -> Cluster:
+def start_cluster(root: Path, port: int | None = None, servers: int = 2, sample_scale: float | None = 1.0,
+                  env: dict[str, str] | None = None, pg_root: Path | None = None) -> Cluster:
+    """PostgreSQL, the lake (with the sample data at this scale unless None or already there), the app
+    servers and nginx; stop it with Cluster.stop()."""
     root.mkdir(parents=True, exist_ok=True)
-    postgres, address, data = start_postgres_lake(root)
+    postgres, address, data = start_postgres_lake(root, pg_root=pg_root)
     cluster = Cluster(root, postgres, address, data, port=port or free_port())
     try:
-        if sample:
+        if sample_scale is not None:
             subprocess.run([sys.executable, "-m", "pipelines", "--db", address, "--lake-data", str(data),
-                            "sample", "--if-absent"], cwd=ROOT, check=True, env={**os.environ, **(env or {})})
+                            "sample", "--if-absent", "--scale", str(sample_scale)],
+                           cwd=ROOT, check=True, env={**os.environ, **(env or {})})
         logs = root / "logs"
         logs.mkdir(exist_ok=True)
         for _ in range(servers):
@@ -200,8 +205,13 @@ def start_cluster(root: Path, port: int | None = None, servers: int = 2, sample:
     return cluster
 
 
-def main(root: Path, port: int, servers: int) -> int:
-    cluster = start_cluster(root, port, servers)
+def _stop_on_sigterm(*_args: object) -> None:
+    raise KeyboardInterrupt  # systemd, timeout and kill stop the cluster as Ctrl+C does: children included
+
+
+def main(root: Path, port: int, servers: int, sample_scale: float | None = 1.0) -> int:
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    cluster = start_cluster(root, port, servers, sample_scale=sample_scale)
     print(f"复工态势台集群已启动：{cluster.url}  （nginx → {', '.join(a.url for a in cluster.apps)}）")
     print(f"  DuckLake 目录库：{cluster.address}\n  数据目录：{cluster.lake_data}\n  按 Ctrl+C 停止")
     try:
