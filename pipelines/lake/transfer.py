@@ -64,7 +64,7 @@ def copy_to_lake(source: Path, target, log: Callable[[str], None] = print) -> li
                 else:
                     cur.execute(f'create table lake.main."{table}" as select * from {SOURCE}.main."{table}"')
         counts = _verify(target.cursor())
-        files = _copy_raw_files(Path(source).parent / "raw", target.raw_dir, target.cursor())
+        files, missing = _copy_raw_files(Path(source).parent / "raw", target.raw_dir, target.cursor())
     finally:
         con.execute(f"detach {SOURCE}")
     bad = [c for c in counts if not c.ok]
@@ -72,6 +72,9 @@ def copy_to_lake(source: Path, target, log: Callable[[str], None] = print) -> li
         raise UserError("迁移后行数不一致：" + "；".join(f"{c.table} 源 {c.source} 行、湖 {c.target} 行" for c in bad),
                         "请保留源文件，检查日志后重新迁移到新的空湖")
     log(f"  上传原件 {files} 个已复制")
+    if missing:  # the data are complete without them; the originals are for tracing an upload back
+        log(f"  注意：源目录 {Path(source).parent / 'raw'} 缺少 {len(missing)} 个批次的上传原件（如 {missing[0]}），"
+            "数据已完整迁移；找到原件后放入湖数据目录下的 raw/ 即可")
     return counts
 
 
@@ -82,8 +85,8 @@ def _verify(cur) -> list[Counted]:
         cur.close()
 
 
-def _copy_raw_files(source_dir: Path, target_dir: Path, cur) -> int:
-    """The kept upload files every batch names; a file missing from the source is an error."""
+def _copy_raw_files(source_dir: Path, target_dir: Path, cur) -> tuple[int, list[str]]:
+    """The kept upload files every batch names: (how many are in the lake now, which the source lacks)."""
     try:
         names = [n for (n,) in cur.execute("select distinct stored_as from batches").fetchall()]
     finally:
@@ -92,15 +95,10 @@ def _copy_raw_files(source_dir: Path, target_dir: Path, cur) -> int:
     missing = []
     for name in names:
         src, dst = source_dir / name, target_dir / name
-        if dst.exists() and dst.stat().st_size == src.stat().st_size if src.exists() else False:
-            continue
         if not src.exists():
             missing.append(name)
-            continue
-        tmp = dst.with_suffix(dst.suffix + ".part")
-        shutil.copyfile(src, tmp)
-        tmp.replace(dst)
-    if missing:
-        raise UserError(f"源目录 {source_dir} 缺少 {len(missing)} 个上传原件（如 {missing[0]}）",
-                        "数据已迁移；请把这些原件放入湖数据目录下的 raw/")
-    return len(names)
+        elif not (dst.exists() and dst.stat().st_size == src.stat().st_size):
+            tmp = dst.with_suffix(dst.suffix + ".part")
+            shutil.copyfile(src, tmp)
+            tmp.replace(dst)
+    return len(names) - len(missing), missing

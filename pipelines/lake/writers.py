@@ -8,14 +8,19 @@ writers': their derived-table rewrites touch the same days.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
-import multiprocessing
+import json
+import subprocess
+import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..store import Store
 
+ROOT = Path(__file__).resolve().parents[2]
 HEADER = "日期,统一社会信用代码,企业名称,在岗人数,居家办公人数,重点地区返沪人数,境外返沪人数,居家观察人数,体温异常人数"
 
 
@@ -67,16 +72,20 @@ def write_batches(address: str, lake_data: str | None, writer: int, batches: int
         store.close()
 
 
-def _run(args: tuple) -> WriterResult:
-    return write_batches(*args)
-
-
 def run_writers(address: str, lake_data: str | None, writers: int, batches: int, days: int = 3
                 ) -> list[WriterResult]:
-    """`writers` separate processes (as separate app servers would be) committing at the same time."""
-    context = multiprocessing.get_context("spawn")
-    with context.Pool(writers) as pool:
-        return pool.map(_run, [(address, lake_data, w, batches, days) for w in range(writers)])
+    """`writers` separate processes (as separate app servers would be) committing at the same time.
+    Plain subprocesses, so that a daemonic process (a benchmark group) can start them too."""
+    procs = [subprocess.Popen([sys.executable, "-m", "pipelines.lake.writers", address, lake_data or "", str(w),
+                               str(batches), str(days)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for w in range(writers)]
+    results = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=3600)
+        if proc.returncode != 0:
+            raise RuntimeError(f"writer failed: {err[-2000:]}")
+        results.append(WriterResult(**json.loads(out.strip().splitlines()[-1])))
+    return results
 
 
 def consistency_problems(store: Store) -> list[str]:
@@ -117,3 +126,9 @@ def consistency_problems(store: Store) -> list[str]:
     if [(d, b, round(s, 9), g) for d, b, s, g in before] != [(d, b, round(s, 9), g) for d, b, s, g in after]:
         problems.append("building_grades differ from a full regrade")
     return problems
+
+
+if __name__ == "__main__":
+    _address, _data, _writer, _batches, _days = sys.argv[1:6]
+    _result = write_batches(_address, _data or None, int(_writer), int(_batches), int(_days))
+    print(json.dumps(dataclasses.asdict(_result), ensure_ascii=False))
