@@ -52,7 +52,7 @@ def clone_lake(postgres: LocalPostgres, address: str, data: Path, data_root: Pat
     postgres.psql(f'create database "{name}" template "{source}"')
     target = data_root / name
     shutil.copytree(data, target)
-    postgres.psql(f"update ducklake_metadata set value = '{target}/' where key = 'data_path'", dbname=name)
+    postgres.psql(f"update ducklake_metadata set value = '{target}/parquet/' where key = 'data_path'", dbname=name)
     return LAKE_PREFIX + postgres.dsn(name), target
 
 
@@ -72,10 +72,17 @@ def file_to_lake(postgres: LocalPostgres, empty_lake: tuple[str, Path], db: Path
     from pipelines.lake.transfer import copy_to_lake
     from pipelines.store import Store
 
+    source = data_root / "source"  # a copy: this process may hold `db` open (pages of other tests)
+    source.mkdir()
+    for suffix in ("", ".wal"):
+        if Path(f"{db}{suffix}").exists():
+            shutil.copyfile(f"{db}{suffix}", source / f"{db.name}{suffix}")
+    if (db.parent / "raw").is_dir():
+        shutil.copytree(db.parent / "raw", source / "raw")
     address, data = clone_lake(postgres, *empty_lake, data_root)
     store = Store(address, lake_data=data)
     try:
-        copy_to_lake(db, store, log=lambda *_: None)
+        copy_to_lake(source / db.name, store, log=lambda *_: None)
     finally:
         store.close()
     return address, data

@@ -57,6 +57,11 @@ class LakeAddress:
     def address(self) -> str:
         return LAKE_PREFIX + self.dsn
 
+    @property
+    def parquet_path(self) -> Path:
+        """DuckLake's own files (it may delete any file there it does not know); the kept uploads are in raw/."""
+        return self.data_path / "parquet"
+
     def describe(self) -> str:
         """The address without a password, for messages and logs."""
         return LAKE_PREFIX + re.sub(r"password=\S+", "password=***", self.dsn)
@@ -90,7 +95,7 @@ def connect(lake: LakeAddress) -> duckdb.DuckDBPyConnection:
         raise lake_data_error(lake, exc) from None
     try:
         con.execute(f"attach {_quote(LAKE_PREFIX + lake.dsn)} as {LAKE_ALIAS} "
-                    f"(data_path {_quote(str(lake.data_path) + '/')})")
+                    f"(data_path {_quote(str(lake.parquet_path) + '/')})")
     except duckdb.Error as exc:
         con.close()
         raise catalog_error(lake, exc) from None
@@ -272,16 +277,21 @@ def sync_schema(cur: duckdb.DuckDBPyConnection, shadow: duckdb.DuckDBPyConnectio
 
 
 def compact(cur: duckdb.DuckDBPyConnection, older_than_days: float = 7.0) -> dict[str, int]:
-    """Merge small Parquet files, expire old snapshots and delete the files nothing refers to any more.
+    """Move small inlined inserts out of PostgreSQL into Parquet, merge small files, rewrite files with many
+    deleted rows (the derived tables), expire snapshots older than `older_than_days` and delete the files
+    nothing refers to any more (also those of transactions that never committed, e.g. a killed server's).
 
-    Run nightly (cron or a systemd timer) while the lock is held: it rewrites files, so it must not interleave
-    with a commit's rewrite of the derived tables.
+    Runs while the write lock is held: it rewrites files, so it must not interleave with a commit, and a
+    file of a commit in progress would look orphaned.
     """
     before = _file_count(cur)
+    cur.execute(f"call ducklake_flush_inlined_data('{LAKE_ALIAS}')")
     cur.execute(f"call ducklake_merge_adjacent_files('{LAKE_ALIAS}')")
+    cur.execute(f"call ducklake_rewrite_data_files('{LAKE_ALIAS}')")
     cur.execute(f"call ducklake_expire_snapshots('{LAKE_ALIAS}', older_than => now() - to_days(?))",
                 [int(older_than_days)])
     cur.execute(f"call ducklake_cleanup_old_files('{LAKE_ALIAS}', cleanup_all => true)")
+    cur.execute(f"call ducklake_delete_orphaned_files('{LAKE_ALIAS}', cleanup_all => true)")
     return {"files_before": before, "files_after": _file_count(cur)}
 
 
