@@ -413,10 +413,10 @@ def build_database(db_path: Path | str, workdir: Path | str | None = None, scale
     """Build a sample database by uploading the sample files through the real pipeline."""
     from .commit import commit_upload
     from .ingest import read_upload
-    from .store import Store
+    from .store import Store, store_address
 
-    db_path = Path(db_path)
-    workdir = Path(workdir) if workdir else db_path.parent / "sample"
+    db_path = store_address(db_path)
+    workdir = Path(workdir) if workdir else Path(getattr(db_path, "parent", ".")) / "sample"
     files = generate(workdir, scale=scale, period=period)
     store = Store(db_path)
     try:

@@ -9,6 +9,7 @@ from functools import wraps
 from typing import TypeVar
 from urllib.parse import quote
 
+import duckdb
 import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
@@ -55,6 +56,12 @@ def guarded(page: Callable[[], T]) -> Callable[[], T | None]:
             return page()
         except UserError as exc:
             show_error(exc)
+            return None
+        except duckdb.Error as exc:  # a lake's catalog or shared directory gone: said in Chinese, no traceback
+            described = data.store().describe_error(exc)
+            if not isinstance(described, UserError):
+                raise
+            show_error(described)
             return None
 
     return run
