@@ -57,7 +57,7 @@ cluster: $(BIN)/.run-deps postgres nginx
 
 test: $(BIN)/.dev-deps browser postgres nginx
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider --durations=15
 
 clean-sample:
 	rm -f data/sample.duckdb data/sample.duckdb.wal

@@ -1,4 +1,4 @@
-"""CLI: python -m pipelines {init,sample,template,ingest,status,migrate,compact,cluster,rollback,users,tokens,bench}.
+"""CLI: python -m pipelines {init,sample,template,ingest,status,rollback,users,tokens,migrate,compact,cluster}.
 
 --db is a file path or a DuckLake address (ducklake:postgres:…, with --lake-data); every command works on both.
 """
@@ -12,10 +12,10 @@ import sys
 import time
 from pathlib import Path
 
-from . import auth_cli
-from .errors import RejectedUpload, UserError
-from .findings import for_display
-from .store import Store, default_db_path, store_address
+from pipelines.auth import cli
+from pipelines.core.errors import RejectedUpload, UserError
+from pipelines.core.store import Store, default_db_path, store_address
+from pipelines.ingest.findings import for_display
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,6 +37,10 @@ def main(argv: list[str] | None = None) -> int:
     p_ingest.add_argument("--accept-warnings", action="store_true", help="有警告时也入库")
     p_ingest.add_argument("--check-only", action="store_true", help="只检查，不入库")
     sub.add_parser("status", help="列出批次")
+    p_rollback = sub.add_parser("rollback", help="撤销一个批次（不删除任何数据）")
+    p_rollback.add_argument("batch", type=int)
+    p_rollback.add_argument("--user", default=getpass.getuser())
+    cli.add_parsers(sub)  # users, tokens
     p_migrate = sub.add_parser("migrate", help="把文件数据库整体迁移到一个新的空 DuckLake（核对行数）")
     p_migrate.add_argument("--to", required=True, type=store_address, help="目标 DuckLake 地址 ducklake:postgres:…")
     p_compact = sub.add_parser("compact", help="整理存储：合并小文件、清理过期快照（每晚运行）")
@@ -45,20 +49,6 @@ def main(argv: list[str] | None = None) -> int:
     p_cluster.add_argument("--dir", type=Path, default=Path("data/cluster"))
     p_cluster.add_argument("--port", type=int, default=8080)
     p_cluster.add_argument("--servers", type=int, default=2)
-    p_rollback = sub.add_parser("rollback", help="撤销一个批次（不删除任何数据）")
-    p_rollback.add_argument("batch", type=int)
-    p_rollback.add_argument("--user", default=getpass.getuser())
-    auth_cli.add_parsers(sub)  # users, tokens
-    # -- bench (issue 8) --
-    p_bench = sub.add_parser("bench", help="性能基准：生成街道/区/全市规模数据并计时（见 docs/PERFORMANCE.md）")
-    p_bench.add_argument("--scale", choices=["tiny", "street", "district", "city"], default="street")
-    p_bench.add_argument("--runs", type=int, default=5, help="每项重复次数，取中位数")
-    p_bench.add_argument("--pandas-runs", type=int, default=1, help="pandas 对照的重复次数（每次数十秒）")
-    p_bench.add_argument("--only", action="append", choices=["ingest", "pandas", "regrade", "new_day", "pages", "lake"],
-                         help="只测这几组（可重复）")
-    p_bench.add_argument("--workdir", type=Path, default=None, help="数据目录（默认 data/bench）")
-    p_bench.add_argument("--json", type=Path, default=None, help="把全部结果写入此 JSON 文件")
-    # -- end bench --
     args = parser.parse_args(argv)
     if args.lake_data is not None:
         os.environ["FUGONG_LAKE_DATA"] = str(args.lake_data)
@@ -71,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _template(args, db: Path) -> int:
-    from .template import FILE_NAME, template_bytes
+    from pipelines.ingest.template import FILE_NAME, template_bytes
 
     out = args.out or Path(FILE_NAME)
     out.write_bytes(template_bytes())
@@ -87,7 +77,7 @@ def _init(args, db: Path | str) -> int:
 
 
 def _sample(args, db: Path | str) -> int:
-    from .sample import build_database
+    from pipelines.demo.sample import build_database
 
     if not isinstance(db, Path):
         return _sample_lake(args, db)
@@ -107,11 +97,11 @@ def _sample(args, db: Path | str) -> int:
 
 
 def _sample_lake(args, address: str) -> int:
-    """The sample built in a file next to the lake's data, then moved onto the lake (migrate --to)."""
+    """The sample built in a temporary file, then moved onto the lake (migrate --to)."""
     import tempfile
 
-    from .lake.transfer import copy_to_lake
-    from .sample import build_database
+    from pipelines.demo.sample import build_database
+    from pipelines.lake.transfer import copy_to_lake
 
     store = Store(address)
     try:
@@ -129,7 +119,7 @@ def _sample_lake(args, address: str) -> int:
 
 
 def _migrate(args, db: Path | str) -> int:
-    from .lake.transfer import copy_to_lake
+    from pipelines.lake.transfer import copy_to_lake
 
     if not isinstance(db, Path):
         raise UserError("--db 须为要迁移的数据库文件", "例如 --db data/street.duckdb migrate --to ducklake:postgres:…")
@@ -156,14 +146,14 @@ def _compact(args, db: Path | str) -> int:
 
 
 def _cluster(args, db: Path | str) -> int:
-    from .lake.cluster import main as cluster_main
+    from pipelines.lake.cluster import main as cluster_main
 
     return cluster_main(args.dir.resolve(), args.port, args.servers)
 
 
 def _ingest(args, db: Path) -> int:
-    from .commit import check_upload, commit_upload
-    from .ingest import read_upload
+    from pipelines.batches.commit import check_upload, commit_upload
+    from pipelines.ingest.read import read_upload
 
     for path in args.files:
         if not path.is_file():
@@ -211,7 +201,7 @@ def _status(args, db: Path) -> int:
 
 
 def _rollback(args, db: Path) -> int:
-    from .commit import rollback_batch
+    from pipelines.batches.commit import rollback_batch
 
     store = Store(db)
     rollback_batch(store, args.batch, args.user)
@@ -219,16 +209,8 @@ def _rollback(args, db: Path) -> int:
     return 0
 
 
-# -- bench (issue 8) --
-def _bench(args, db: Path) -> int:
-    from .bench import main as bench_main
-
-    return bench_main(args.scale, args.runs, args.workdir, args.json, args.pandas_runs, args.only)
-# -- end bench --
-
-
 COMMANDS = {"init": _init, "sample": _sample, "template": _template, "ingest": _ingest, "status": _status,
-            "rollback": _rollback, "bench": _bench, "migrate": _migrate, "compact": _compact, "cluster": _cluster, **auth_cli.COMMANDS}
+            "rollback": _rollback, "migrate": _migrate, "compact": _compact, "cluster": _cluster, **cli.COMMANDS}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -12,8 +12,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipelines import sample  # noqa: E402
-from pipelines.store import Store  # noqa: E402
+from pipelines.core.store import Store  # noqa: E402
+from pipelines.demo import sample  # noqa: E402
 
 pytest_plugins = ["pg_support"]  # PostgreSQL and DuckLake fixtures
 
@@ -25,11 +25,10 @@ SMALL_PERIOD = [dt.date(2020, 2, 10) + dt.timedelta(d) for d in range(10)]
 
 
 @pytest.fixture(scope="session")
-def sample_db(tmp_path_factory) -> Path:
-    """The small sample database (scale 0.05, 10 days), built by uploading the sample files."""
+def sample_db_path(tmp_path_factory) -> Path:
+    """The small sample database (scale 0.05, 10 days), built once by uploading the sample files."""
     path = tmp_path_factory.mktemp("sample") / "sample.duckdb"
     sample.build_database(path, scale=0.05, period=SMALL_PERIOD, log=lambda *_: None)
-    os.environ["FUGONG_DB"] = str(path)
     return path
 
 
@@ -37,6 +36,13 @@ def pytest_generate_tests(metafunc) -> None:
     """A test or module marked both_backends runs with a file store and with a DuckLake store."""
     if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_backends"):
         metafunc.parametrize("backend", ["file", pytest.param("lake", marks=pytest.mark.lake)], indirect=True)
+
+
+@pytest.fixture
+def sample_db(sample_db_path, monkeypatch) -> Path:
+    """The small sample database, and FUGONG_DB pointing at it for this test (pages open it)."""
+    monkeypatch.setenv("FUGONG_DB", str(sample_db_path))
+    return sample_db_path
 
 
 @pytest.fixture
@@ -65,8 +71,8 @@ def store(backend, request, tmp_path) -> Store:
 
 
 @pytest.fixture(scope="session")
-def sample_lake(sample_db, postgres, empty_lake, tmp_path_factory) -> tuple[str, Path]:
+def sample_lake(sample_db_path, postgres, empty_lake, tmp_path_factory) -> tuple[str, Path]:
     """The small sample database moved onto a lake (python -m pipelines migrate --to), once per session."""
     from pg_support import file_to_lake
 
-    return file_to_lake(postgres, empty_lake, sample_db, tmp_path_factory.mktemp("sample_lake"))
+    return file_to_lake(postgres, empty_lake, sample_db_path, tmp_path_factory.mktemp("sample_lake"))

@@ -15,14 +15,14 @@ What DuckLake lacks, and what stands in for it here (see docs/NOTES.md "DuckLake
 from __future__ import annotations
 
 import importlib.util
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from ..errors import UserError
+from pipelines.core import settings
+from pipelines.core.errors import UserError
 
 LAKE_PREFIX = "ducklake:postgres:"
 LAKE_ALIAS = "lake"
@@ -45,7 +45,7 @@ class LakeAddress:
         if not is_lake_address(address):
             raise ValueError(f"not a DuckLake address: {address}")
         dsn = address[len(LAKE_PREFIX):].strip()
-        data = data_path or os.environ.get("FUGONG_LAKE_DATA")
+        data = data_path or settings.get().lake_data
         if not dsn:
             raise UserError("DuckLake 地址缺少 PostgreSQL 连接串", "例如 ducklake:postgres:dbname=fugong host=127.0.0.1")
         if not data:
@@ -99,7 +99,7 @@ def connect(lake: LakeAddress) -> duckdb.DuckDBPyConnection:
     except duckdb.Error as exc:
         con.close()
         raise catalog_error(lake, exc) from None
-    con.execute("set global TimeZone = 'Asia/Shanghai'")
+    con.execute(f"set global TimeZone = '{settings.TIME_ZONE}'")  # a constant, not input
     setup_cursor(con)
     return con
 

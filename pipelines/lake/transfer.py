@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import UserError
+from pipelines.core.errors import UserError
 
 SOURCE = "fugong_source"
 SKIP = {"schema_migrations"}  # the lake keeps its own
@@ -41,7 +41,7 @@ def _count(cur, database: str, table: str) -> int:
 
 def copy_to_lake(source: Path, target, log: Callable[[str], None] = print) -> list[Counted]:
     """Copy the file store `source` into the empty lake store `target`; returns the per-table counts."""
-    from ..store import Store  # late: the store imports this package
+    from pipelines.core.store import Store  # late: the store imports this package
 
     if target.lake is None:
         raise UserError("--to 必须是 DuckLake 地址", "例如 ducklake:postgres:dbname=fugong host=127.0.0.1 user=fugong")

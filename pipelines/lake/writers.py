@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..store import Store
+from pipelines.core.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 HEADER = "日期,统一社会信用代码,企业名称,在岗人数,居家办公人数,重点地区返沪人数,境外返沪人数,居家观察人数,体温异常人数"
@@ -47,9 +47,9 @@ class WriterResult:
 def write_batches(address: str, lake_data: str | None, writer: int, batches: int, days: int = 3,
                   start: dt.date | None = None) -> WriterResult:
     """One writer: `batches` commits, each a day of returns (cycling over `days` days after the data's last)."""
-    from ..commit import commit_upload
-    from ..errors import UserError
-    from ..ingest import read_upload
+    from pipelines.batches.commit import commit_upload
+    from pipelines.core.errors import UserError
+    from pipelines.ingest.read import read_upload
 
     store = Store(address, lake_data=lake_data)
     try:
@@ -92,9 +92,9 @@ def consistency_problems(store: Store) -> list[str]:
     """What is wrong with the derived state after concurrent writes: ids that repeat, current-state tables
     unequal to a rebuild from the raw rows, daily sums unequal to a recomputation, grades unequal to a full
     regrade (done in a dry run: nothing written)."""
-    from .. import grade
-    from ..contract import SHEETS
-    from ..store import latest_rows_sql, read_sql
+    from pipelines.core.contract import SHEETS
+    from pipelines.core.store import latest_rows_sql, read_sql
+    from pipelines.grading import grade
 
     problems: list[str] = []
     cur = store.cursor()
