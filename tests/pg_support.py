@@ -59,7 +59,7 @@ def clone_lake(postgres: LocalPostgres, address: str, data: Path, data_root: Pat
 @pytest.fixture(scope="session")
 def empty_lake(postgres: LocalPostgres, tmp_path_factory) -> tuple[str, Path]:
     """A lake with the schema and nothing else, made once: tests get clones of it."""
-    from pipelines.store import Store
+    from pipelines.core.store import Store
 
     address, data = new_lake(postgres, tmp_path_factory.mktemp("lakes"))
     Store(address, lake_data=data).close()
@@ -69,8 +69,8 @@ def empty_lake(postgres: LocalPostgres, tmp_path_factory) -> tuple[str, Path]:
 def file_to_lake(postgres: LocalPostgres, empty_lake: tuple[str, Path], db: Path, data_root: Path
                  ) -> tuple[str, Path]:
     """A lake holding what the file store `db` holds (python -m pipelines migrate --to)."""
+    from pipelines.core.store import Store
     from pipelines.lake.transfer import copy_to_lake
-    from pipelines.store import Store
 
     source = data_root / "source"  # a copy: this process may hold `db` open (pages of other tests)
     source.mkdir()

@@ -12,10 +12,10 @@ import pytest
 from auth_support import DEMO_PASSWORD
 from browser_support import CHROMIUM, FLAGS, needs_chromium
 
+from pipelines.core.store import Store
 from pipelines.lake import writers
 from pipelines.lake.cluster import start_cluster
 from pipelines.lake.localpg import PostgresUnavailable
-from pipelines.store import Store
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.lake, needs_chromium,
               pytest.mark.skipif(not Path("/usr/sbin/nginx").exists(), reason="needs nginx (make test installs it)")]

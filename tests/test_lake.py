@@ -16,13 +16,13 @@ import duckdb
 import pytest
 from pg_support import clone_lake, lake_copy_of
 
-from pipelines import auth
-from pipelines.commit import commit_upload, rollback_batch
-from pipelines.errors import UserError
-from pipelines.ingest import read_upload
+from pipelines.auth import accounts as auth
+from pipelines.batches.commit import commit_upload, rollback_batch
+from pipelines.core.errors import UserError
+from pipelines.core.store import Store
+from pipelines.ingest.read import read_upload
 from pipelines.lake import writers
 from pipelines.lake.backend import LakeAddress
-from pipelines.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.lake
@@ -206,9 +206,10 @@ def test_compaction_merges_files_and_keeps_the_data(request, sample_db, tmp_path
 CHILD = """
 import os, signal, sys
 sys.path.insert(0, {root!r})
-from pipelines import commit
-from pipelines.ingest import read_upload
-from pipelines.store import Store
+from pipelines.batches import commit
+from pipelines.core import hooks
+from pipelines.core.store import Store
+from pipelines.ingest.read import read_upload
 
 
 def die(cur, days):
@@ -217,7 +218,7 @@ def die(cur, days):
 
 
 store = Store({address!r}, lake_data={data!r})
-commit.AFTER_WRITE.append(die)
+hooks.after_write(order=99)(die)
 commit.commit_upload(store, read_upload("返岗日报.csv", open({file!r}, "rb").read()), "分析员", confirm_warnings=True)
 """
 
