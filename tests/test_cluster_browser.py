@@ -17,7 +17,7 @@ from pipelines.lake import writers
 from pipelines.lake.cluster import start_cluster
 from pipelines.lake.localpg import PostgresUnavailable
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.lake, needs_chromium,
+pytestmark = [pytest.mark.slow, pytest.mark.lake,
               pytest.mark.skipif(not Path("/usr/sbin/nginx").exists(), reason="needs nginx (make test installs it)")]
 
 
@@ -65,6 +65,7 @@ def login(page, url: str, username: str) -> None:
     page.get_by_text("退出登录").wait_for()
 
 
+@needs_chromium
 def test_a_commit_on_server_a_shows_on_server_b(cluster, tmp_path):
     from playwright.sync_api import sync_playwright
 
