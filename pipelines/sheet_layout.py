@@ -90,27 +90,18 @@ def csv_width(file_name: str, body: bytes, encoding: str, delimiter: str, max_co
         widest = max(lines, key=lambda line: line.count(delimiter))
         _refuse_if_wide(file_name, widest, delimiter, max_columns)
         return
-    sep = ord(delimiter)
-    if body.count(delimiter.encode()) < max_columns:
+    sep = delimiter.encode()
+    if body.count(sep) < max_columns:
         return  # not even the whole file has that many
-    start = lines_before = 0
-    while start < len(body):
-        end = body.find(b"\n", start + CSV_SNIFF_BYTES)
-        end = len(body) if end < 0 else end + 1
-        chunk = np.frombuffer(body, np.uint8, end - start, start)
-        newline = chunk == 10
-        lines = np.cumsum(newline, dtype=np.int32)[chunk == sep]  # the line (within the chunk) of each delimiter
-        if len(lines):
-            counts = np.bincount(lines)
-            widest = int(counts.argmax())
-            if counts[widest] >= max_columns:
-                line_start = start if widest == 0 else start + int(np.flatnonzero(newline)[widest - 1]) + 1
-                line_end = body.find(b"\n", line_start)
-                line_end = len(body) if line_end < 0 else line_end
-                _refuse_if_wide(file_name, body[line_start:line_end].decode(encoding, errors="replace"), delimiter,
-                                max_columns, lines_before + widest + 1)
-        lines_before += int(newline.sum())
-        start = end
+    # Only a line at least max_columns bytes long can hold that many delimiters: count those lines only.
+    newlines = np.flatnonzero(np.frombuffer(body, np.uint8) == 10)
+    starts = np.concatenate(([0], newlines + 1))
+    ends = np.concatenate((newlines, [len(body)]))
+    for line in np.flatnonzero(ends - starts >= max_columns):
+        start, end = int(starts[line]), int(ends[line])
+        if body.count(sep, start, end) >= max_columns:
+            _refuse_if_wide(file_name, body[start:end].decode(encoding, errors="replace"), delimiter, max_columns,
+                            int(line) + 1)
 
 
 def _refuse_if_wide(file_name: str, line: str, delimiter: str, max_columns: int, line_no: int | None = None) -> None:
