@@ -22,15 +22,18 @@ create or replace macro num_digits(t) as list_filter([case
 
 -- 3.5万 = 35,000.
 create or replace macro num_wan(t) as
-    case when ends_with(t, '万') then num_digits(rtrim(rtrim(t, '万'))) * 10000 else num_digits(t) end;
+    case when ends_with(t, '万') then round(num_digits(rtrim(rtrim(t, '万'))) * 10000, 6) else num_digits(t) end;
 
 create or replace macro to_num(s) as
     case when num_plain(s) then list_filter([try_cast(s as double)], lambda v: isfinite(v))[1]
          else num_wan(num_unit(s)) end;
 
 -- A whole number, also when Excel stored it as text or as 12.0; null when it is not one.
+-- Plain digits (nearly every cell of a daily report) are cast directly.
 create or replace macro to_int(s) as
-    case when to_num(s) = floor(to_num(s)) and abs(to_num(s)) < 2e9 then cast(to_num(s) as integer) end;
+    case when regexp_full_match(s, '[+-]?[0-9]{1,9}') then cast(s as integer)
+         else list_transform([to_num(s)], lambda v: case when v = floor(v) and abs(v) < 2e9 then cast(v as integer) end)[1]
+    end;
 
 -- Dates without a year ----------------------------------------------------------------------------------
 -- 3月5日, 3月5号, 3.5, 3/5, 3-5: month and day only. The year comes from the caller (title row, the
