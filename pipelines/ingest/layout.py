@@ -12,9 +12,9 @@ import re
 import numpy as np
 import pyarrow as pa
 
-from .errors import UserError
-from .findings import Finding, column_letter
-from .sheet_xml import Merge
+from pipelines.core.errors import UserError
+from pipelines.ingest.findings import Finding, column_letter
+from pipelines.ingest.sheet_xml import Merge
 
 _TITLE_YEAR = re.compile(r"((?:19|20)[0-9]{2})\s*年")
 CSV_SNIFF_BYTES = 1 << 20

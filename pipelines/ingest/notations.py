@@ -9,8 +9,8 @@ written as 50人 throughout gives a readable list.
 
 from __future__ import annotations
 
-from .contract import Field, SheetSpec
-from .vocabulary import company_type_sql, industry_sql
+from pipelines.core.contract import Field, SheetSpec
+from pipelines.core.vocabulary import company_type_sql, industry_sql
 
 PARSED = "__parsed"
 MAX_NOTES_PER_COLUMN = 50  # info findings listed per sheet and column; the rest are counted in one more
