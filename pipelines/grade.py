@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from .errors import UserError
 from .store import ROOT, Store, read_sql
+from .vocabulary import INDUSTRIES
 
 CONFIG_FILE = ROOT / "grading.toml"
 GRADES = ("高", "中", "低")
@@ -32,7 +33,11 @@ FACTOR_KEYS = ("density", "tenants", "staff_on_site", "mobility", "business_mix"
 RULE_KEYS = {"fever": ("days", "grade"), "checklist": ("below", "grade"), "stale_inspection": ("days", "grade")}
 # Factors where a higher value means a lower risk (pass rate, duty score, ledger quality): their curves fall.
 FALLING = ("measures", "duty", "ledger")
-FACTOR_KEYS_ALLOWED = {"label", "unit", "weight", "points", "missing_points", "stale_after_days", "ageing_per_day"}
+FACTOR_KEYS_ALLOWED = {"label", "unit", "weight", "points", "missing_points", "stale_after_days", "ageing_per_day",
+                       "risky_trades"}
+# Trades whose share of a building's tenants raises its 业态复杂度, when grading.toml names none: GB/T 4754-2017
+# names (vocabulary.py), which is what the store keeps.
+DEFAULT_RISKY_TRADES = ("住宿和餐饮业", "批发和零售业", "教育")
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,7 @@ class GradingConfig:
     rules: dict[str, Rule]
     stale_after_days: int = 7
     ageing_per_day: float = 0.02
+    risky_trades: tuple[str, ...] = DEFAULT_RISKY_TRADES
     text: str = field(default="", compare=False)
     version: int = 0  # 0: the file shipped with the code; n: grading_configs.version
 
@@ -94,6 +100,7 @@ def parse_config(text: str, version: int = 0) -> GradingConfig:
         problems.append(f"阈值须满足 0 < medium < high ≤ 100，现为 medium={medium}、high={high}")
     factors: dict[str, Factor] = {}
     stale_after, ageing = 7, 0.02
+    risky: tuple[str, ...] = DEFAULT_RISKY_TRADES
     raw_factors = raw.get("factors", {})
     for key in raw_factors:
         if key not in FACTOR_KEYS:
@@ -130,6 +137,14 @@ def parse_config(text: str, version: int = 0) -> GradingConfig:
         if not isinstance(weight, (int, float)) or weight < 0:
             problems.append(f"factors.{key}.weight 须为非负数")
             weight = 0.0
+        if key == "business_mix" and "risky_trades" in spec:
+            trades = spec["risky_trades"]
+            unknown = [t for t in trades if t not in INDUSTRIES] if isinstance(trades, list) else [trades]
+            if unknown:
+                problems.append(f"factors.business_mix.risky_trades 须为国民经济行业门类名称（如 住宿和餐饮业），"
+                                f"不认识：{'、'.join(map(str, unknown))}")
+            else:
+                risky = tuple(trades)
         if key == "measures":
             stale_after = int(spec.get("stale_after_days", stale_after))
             ageing = float(spec.get("ageing_per_day", ageing))
@@ -164,7 +179,7 @@ def parse_config(text: str, version: int = 0) -> GradingConfig:
                           enabled=bool(spec.get("enabled", True)))
     if problems:
         raise UserError("评分配置有误：" + "；".join(problems), "请修改后再保存")
-    return GradingConfig(float(high), float(medium), factors, rules, stale_after, ageing, text, version)
+    return GradingConfig(float(high), float(medium), factors, rules, stale_after, ageing, risky, text, version)
 
 
 @functools.lru_cache(maxsize=1)
@@ -199,7 +214,8 @@ def config_with(config: GradingConfig, weights: dict[str, float] | None = None,
     factors = {k: Factor(f.key, f.label, f.unit, (weights or {}).get(k, f.weight), f.xs, f.ys, f.missing_points)
                for k, f in config.factors.items()}
     return GradingConfig(config.high if high is None else high, config.medium if medium is None else medium,
-                         factors, config.rules, config.stale_after_days, config.ageing_per_day, "", -1)
+                         factors, config.rules, config.stale_after_days, config.ageing_per_day, config.risky_trades,
+                         "", -1)
 
 
 def config_to_toml(config: GradingConfig) -> str:
@@ -211,6 +227,8 @@ def config_to_toml(config: GradingConfig) -> str:
         out.write("points = [" + ", ".join(f"[{x:g}, {y:g}]" for x, y in zip(f.xs, f.ys, strict=True)) + "]\n")
         if f.missing_points:
             out.write(f"missing_points = {f.missing_points:g}\n")
+        if f.key == "business_mix":
+            out.write("risky_trades = [" + ", ".join(f'"{t}"' for t in config.risky_trades) + "]\n")
         if f.key == "measures":
             out.write(f"stale_after_days = {config.stale_after_days}\nageing_per_day = {config.ageing_per_day:g}\n")
     for r in config.rules.values():
@@ -255,7 +273,8 @@ def compute(cur: duckdb.DuckDBPyConnection, config: GradingConfig, since: dt.dat
     """Compute grades into temp tables computed_grades and computed_factors on this cursor. Writes nothing."""
     cur.execute(f"create or replace temp table building_facts as {read_sql('grading/building_facts.sql')}",
                 {"since": since, "until": until, "stale_after_days": config.stale_after_days,
-                 "ageing_per_day": config.ageing_per_day, "fever_days": config.rules["fever"].days or 14})
+                 "ageing_per_day": config.ageing_per_day, "fever_days": config.rules["fever"].days or 14,
+                 "risky_trades": list(config.risky_trades)})
     cur.register("grading_factors", _factor_table(config))
     cur.execute(read_sql("grading/factor_rows.sql"))
     cur.unregister("grading_factors")

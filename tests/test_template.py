@@ -75,7 +75,7 @@ def _fill(template: bytes, keep_example: bool) -> bytes:
     if not keep_example:
         ws.delete_rows(2)
     code = "91310105MA1XY70K0" + credit_check_char("91310105MA1XY70K0")
-    ws.append([code, "上海新填科技有限公司", "JSL-001", 7, "软件和信息服务", 25, "日资", "是",
+    ws.append([code, "上海新填科技有限公司", "JSL-001", 7, "信息传输、软件和信息技术服务业", 25, "日资", "是",
                dt.datetime(2020, 2, 24), "赵六", "13900000000"])
     out = io.BytesIO()
     wb.save(out)

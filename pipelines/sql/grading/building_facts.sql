@@ -22,7 +22,7 @@ industry_mix as (  -- effective number of industries (inverse Simpson index) and
     select
         building_id,
         1.0 / sum(power(n / total, 2)) as kinds,
-        sum(n) filter (where industry in ('餐饮', '批发零售', '教育培训')) / any_value(total) as risky_share
+        sum(n) filter (where list_contains($risky_trades::varchar[], industry)) / any_value(total) as risky_share
     from (
         select building_id, industry, count(*) as n, sum(count(*)) over (partition by building_id) as total
         from companies
