@@ -107,6 +107,11 @@ def read_upload(file_name: str, content: bytes, limits: Limits = DEFAULT_LIMITS,
     suffix = Path(file_name).suffix.lower()
     if suffix == ".et":
         raise UserError(f"{file_name} 是 WPS 表格（.et）文件，无法直接读取", "请在 WPS 中“另存为”Excel 工作簿（.xlsx）后上传")
+    if suffix == ".xls" and content[:8] != OLE2 and content[:2] != b"PK":
+        if content.lstrip()[:1] == b"<":  # many systems export an HTML table named .xls
+            raise UserError(f"{file_name} 是网页格式（HTML）导出的表格，不是真正的 Excel 文件",
+                            "请在 Excel 或 WPS 中打开后“另存为”.xlsx 再上传")
+        raise UserError(f"无法读取 {file_name}：文件损坏或不是 Excel 文件", "请在 Excel 或 WPS 中打开并另存为 .xlsx 后上传")
     if suffix in (".xlsx", ".xlsm", ".xls"):
         grids = _read_xls(file_name, content) if content[:8] == OLE2 else _read_xlsx(file_name, content, limits)
     elif suffix in (".csv", ".txt"):
@@ -407,6 +412,7 @@ def _read_csv(file_name: str, content: bytes, limits: Limits = DEFAULT_LIMITS) -
             convert_options=pa_csv.ConvertOptions(
                 column_types={f"f{i}": pa.string() for i in range(DEFAULT_LIMITS.max_columns + 1)},
                 strings_can_be_null=True,
+                null_values=[""],  # NaN, NA, NULL, N/A are what was written, not empty cells
             ),
         )
         columns = [c.combine_chunks() for c in table.columns]
@@ -469,7 +475,8 @@ def _recognise(grid: Grid, findings: list[Finding]) -> _Part | None:
     for r, _cells in enumerate(head):
         filled = _header_cells(head, r)
         for spec in SHEETS:
-            matched = {match_header(spec.kind, c) for c in filled} - {None}
+            matched = {match_header(spec.kind, c) or _grouped(spec.kind, head, r, j, c)
+                       for j, c in enumerate(filled)} - {None}
             if len(matched) < MIN_HEADER_MATCHES:
                 continue
             candidate = (len(matched), len(matched) / len(spec.fields), -r, spec.kind)

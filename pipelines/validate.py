@@ -164,7 +164,10 @@ def validate(cur: duckdb.DuckDBPyConnection, upload: Upload, today: dt.date | No
     for path in CHECK_FILES:
         raw.extend(cur.execute(path.read_text(encoding="utf-8")).fetchall())
     findings = list(upload.findings)
-    findings.extend(_describe(upload, r, today) for r in raw)
+    # A formula Excel never calculated is named once, as such, not again as an empty required cell.
+    uncalculated = {(f.sheet, f.row, f.column) for f in findings if f.rule == "formula_without_value"}
+    described = (_describe(upload, r, today) for r in raw)
+    findings.extend(f for f in described if f.rule != "required" or (f.sheet, f.row, f.column) not in uncalculated)
     return sort_findings(to_frame(findings))
 
 

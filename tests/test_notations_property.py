@@ -14,11 +14,19 @@ import os
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from office_books import write_xls
-from workbooks import COMPANY_HEADER, RETURN_HEADER, Sheet, building_row, commit_file, credit_code, write_csv, \
-    write_xlsx
+from workbooks import (
+    COMPANY_HEADER,
+    RETURN_HEADER,
+    Sheet,
+    building_row,
+    commit_file,
+    credit_code,
+    write_csv,
+    write_xlsx,
+)
 
-from pipelines.core.store import Store
-from pipelines.core.vocabulary import COMPANY_TYPE_ALIASES, INDUSTRY_ALIASES
+from pipelines.store import Store
+from pipelines.vocabulary import COMPANY_TYPE_ALIASES, INDUSTRY_ALIASES
 
 TODAY = dt.date(2020, 3, 1)
 EXAMPLES = int(os.environ.get("FUGONG_PROPERTY_EXAMPLES", "40"))

@@ -23,14 +23,13 @@ from workbooks import (
     company_row,
     credit_code,
     directory_sheets,
-    findings_rows,
     read_file,
     write_csv,
     write_xlsx,
 )
 
 from pipelines.errors import UserError
-from pipelines.findings_workbook import findings_workbook
+from pipelines.findings_export import findings_workbook
 
 D = dt.date
 CODES = [credit_code(n) for n in range(11, 20)]
@@ -241,7 +240,7 @@ def test_year_from_the_sheet_or_the_period(store, tmp_path, title, stored_days, 
 
 
 def test_a_date_without_a_year_and_no_way_to_tell_is_an_error(store, tmp_path, monkeypatch):
-    from pipelines.core import settings
+    from pipelines import settings
 
     monkeypatch.setattr(settings, "PERIOD_START", D(2019, 1, 1))  # the period spans 2019 and 2020
     _directory(store, tmp_path)
@@ -330,7 +329,7 @@ def test_formula_with_a_cached_value_is_read(store, tmp_path):
 # -- refused outright ----------------------------------------------------------------------------
 
 def test_wps_et_is_refused_with_what_to_do(tmp_path):
-    from pipelines.ingest.read import read_upload
+    from pipelines.ingest import read_upload
 
     with pytest.raises(UserError, match=r"WPS 表格（.et）文件.*另存为.*\.xlsx"):
         read_upload("台账.et", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600))
@@ -338,6 +337,6 @@ def test_wps_et_is_refused_with_what_to_do(tmp_path):
 
 def test_text_cells_keep_leading_zeros(store, tmp_path):
     path = write_xls(tmp_path / "楼宇.xls", [Sheet("楼宇", [BUILDING_HEADER, building_row(Text("001"), "零零一大厦")])])
-    assert findings_rows(read_file(path).findings and []) == []
+    assert read_file(path).findings == []
     commit_file(store, path)
     assert stored(store, "buildings", "building_id", "building_id") == [("001",)]
