@@ -2,7 +2,7 @@
 
 Each example is a 企业名录 and a 返岗日报 whose numbers, floors, yes/no, phones, credit codes, company types,
 industries and dates are each written in a notation drawn at random (plain, with units, with thousands
-separators, in 万, in Chinese numerals, without a year, ...), in xlsx, .xls or GBK CSV. The stored rows
+separators, in 万, in Chinese numerals, without a year, ...), in xlsx, .xls or GB18030 CSV (GBK has no ✓). The stored rows
 must equal the values meant, and nothing written in a readable notation may be an error.
 """
 
@@ -115,7 +115,7 @@ def test_any_mix_of_notations_stores_the_values_meant(tmp_path_factory, case):
                                      building_row("JSL-001")[:3] + [121.43, 31.22, 20000]]),
                   Sheet("企业名录", companies), Sheet("返岗日报", [*title, *returns])]
         if fmt == "csv":
-            paths = [write_csv(folder / f"{s.name}.csv", s.rows, "gbk") for s in sheets]
+            paths = [write_csv(folder / f"{s.name}.csv", s.rows, "gb18030") for s in sheets]
         elif fmt == "xls":
             paths = [write_xls(folder / "台账.xls", sheets)]
         else:
