@@ -61,8 +61,11 @@ def read_as(f: Field) -> str | None:
     """SQL (over parsed_<kind>): how a cell was read, shown when it differs from what was written; None for
     fields whose cells are stored as written."""
     col, parsed = f'"{f.name}"', f'"{f.name}{PARSED}"'
-    if f.kind in ("int", "number"):
+    if f.kind == "int":
         return f"case when not num_plain({col}) then cast({parsed} as varchar) end"
+    if f.kind == "number":  # 52000, not 52000.0
+        return (f"case when not num_plain({col}) then case when {parsed} = floor({parsed}) and abs({parsed}) < 1e15 "
+                f"then cast(cast({parsed} as bigint) as varchar) else cast({parsed} as varchar) end end")
     if f.kind == "date":
         return f"case when not date_plain({col}) then strftime({parsed}, '%Y-%m-%d') end"
     if f.kind == "floor":
@@ -89,7 +92,7 @@ def normalised_checks(spec: SheetSpec) -> str | None:
     union = "\nunion all\n".join(parts)
     return f"""
 with read_as as (
-    select * from ({union}) where detail is not null
+    select * from ({union}) where detail is not null and detail <> value
 ),
 numbered as (
     select *, row_number() over (partition by _sheet, field order by _row) as n,
