@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from office_books import write_xls
@@ -28,6 +29,7 @@ from workbooks import (
 from pipelines.core.store import Store
 from pipelines.core.vocabulary import COMPANY_TYPE_ALIASES, INDUSTRY_ALIASES
 
+pytestmark = pytest.mark.slow
 TODAY = dt.date(2020, 3, 1)
 EXAMPLES = int(os.environ.get("FUGONG_PROPERTY_EXAMPLES", "40"))
 CN = "一二三四五六七八九"

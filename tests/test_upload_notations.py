@@ -102,6 +102,7 @@ def _held(mode: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 def test_refused_uploads_keep_no_parsed_data_alive():
     """Three refused 200,000-row files: kept as exceptions (as the page once did) their tracebacks hold every
     parsed table; kept as Refusal (as the page does) nothing of them stays."""
