@@ -29,6 +29,7 @@ from workbooks import (
 )
 
 from pipelines.core.errors import UserError
+from pipelines.core.store import Store
 from pipelines.ingest.findings_workbook import findings_workbook
 
 D = dt.date
@@ -338,3 +339,37 @@ def test_text_cells_keep_leading_zeros(store, tmp_path):
     assert read_file(path).findings == []
     commit_file(store, path)
     assert stored(store, "buildings", "building_id", "building_id") == [("001",)]
+
+
+# -- the same through the CLI --------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_cli_ingests_the_xls_register_and_refuses_et(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    db = tmp_path / "cli.duckdb"
+    register = write_xls(tmp_path / "台账.xls", [Sheet("楼宇", REGISTER_BUILDINGS), Sheet("企业", REGISTER_COMPANIES)])
+    et = tmp_path / "台账.et"
+    et.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600))
+
+    def cli(*args: object) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "pipelines", "--db", str(db), *map(str, args)], cwd=root,
+                              capture_output=True, text=True, timeout=120,
+                              env={**__import__("os").environ, "FUGONG_PERIOD_START": "2020-01-01"})
+
+    done = cli("ingest", register, "--accept-warnings")
+    assert done.returncode == 0, done.stderr
+    first = done.stdout.splitlines()[0]
+    assert first == "台账.xls: {'buildings': 2, 'companies': 8}，错误 0 个，警告 6 个，已按其他写法理解 34 处"
+    assert "D2的“18F”已按“第18层”理解" in done.stdout
+    store = Store(db, read_only=True)
+    assert store.cursor().execute("select count(*), count(floor), count(floor_text) from companies").fetchall() == [
+        (8, 7, 8)]
+    store.close()
+    refused = cli("ingest", et)
+    assert refused.returncode == 2
+    assert refused.stderr.strip() == ("错误：台账.et 是 WPS 表格（.et）文件，无法直接读取；"
+                                      "请在 WPS 中“另存为”Excel 工作簿（.xlsx）后上传")
