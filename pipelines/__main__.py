@@ -88,7 +88,9 @@ def _ingest(args, db: Path) -> int:
     for path in args.files:
         upload = read_upload(path.name, path.read_bytes())
         result = check_upload(store, upload)
-        print(f"{path.name}: {upload.row_counts()}，错误 {result.errors} 个，警告 {result.warnings} 个")
+        readings = len(result.findings) - result.errors - result.warnings
+        print(f"{path.name}: {upload.row_counts()}，错误 {result.errors} 个，警告 {result.warnings} 个，"
+              f"已按其他写法理解 {readings} 处")
         if len(result.findings):
             print(for_display(result.findings).astype(object).fillna("").to_string(index=False, max_rows=200))
         if result.duplicate_of:
