@@ -209,6 +209,8 @@ def buildings(request: Request, principal: auth.Principal, cur) -> tuple[pd.Data
     street = _street(request, principal)
     day = _day(request, cur)
     frame = metrics.building_day(cur, day, street)
+    managers = cur.execute("select building_id, building_manager from buildings").df()
+    frame = frame.merge(managers, on="building_id", how="left")
     return frame.drop(columns=[c for c in BUILDING_DROP if c in frame.columns]), {"day": day, "street": street}
 
 

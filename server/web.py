@@ -279,13 +279,20 @@ class GateMiddleware:
             if await run_in_threadpool(cookie_session, request, False) is None:
                 await JSONResponse({"error": "请先登录"}, status_code=401)(scope, receive, send)
                 return
-        elif self._is_page(scope, path, request) and await run_in_threadpool(cookie_session, request) is None:
+        elif self._is_page(scope, path, request) and await run_in_threadpool(self._no_session, request):
             target = path + (f"?{scope['query_string'].decode('latin-1')}" if scope.get("query_string") else "")
             why = "&why=expired" if request.cookies.get(web_sessions.SESSION_COOKIE) else ""
             response = RedirectResponse(f"/login?next={quote(target, safe='')}{why}", status_code=303)
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+    @staticmethod
+    def _no_session(request: Request) -> bool:
+        try:
+            return cookie_session(request) is None
+        except Exception:  # the store does not answer: the script shows why (ui/common.show_error)
+            return False
 
     @staticmethod
     def _is_page(scope: Scope, path: str, request: Request) -> bool:
