@@ -14,6 +14,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -121,15 +123,51 @@ def _respond(request: Request, name: str, frame: pd.DataFrame, meta: dict[str, A
                         headers=headers)
 
 
+class _Answers:
+    """Finished answers by request and data version (the audit's max id moves with every write), as the pages
+    cache their queries: a platform polling every minute costs one query per new batch, not per poll."""
+
+    def __init__(self, max_entries: int = 64, max_bytes: int = 64 << 20) -> None:
+        self.lock = threading.Lock()
+        self.entries: OrderedDict[tuple, Response] = OrderedDict()
+        self.max_entries, self.max_bytes = max_entries, max_bytes
+
+    def get(self, key: tuple) -> Response | None:
+        with self.lock:
+            found = self.entries.get(key)
+            if found is not None:
+                self.entries.move_to_end(key)
+            return found
+
+    def put(self, key: tuple, response: Response) -> None:
+        if len(response.body) > self.max_bytes // 4:
+            return
+        with self.lock:
+            self.entries[key] = response
+            while len(self.entries) > self.max_entries or \
+                    sum(len(r.body) for r in self.entries.values()) > self.max_bytes:
+                self.entries.popitem(last=False)
+
+
+ANSWERS = _Answers()
+
+
 def _endpoint(name: str, build: Callable[[Request, auth.Principal, Any], tuple[pd.DataFrame, dict[str, Any]]]):
     def run(request: Request) -> Response:
         principal = caller(request)
-        cur = web.store().cursor()
+        store = web.store()
+        cur = store.cursor()
         try:
-            frame, meta = build(request, principal, cur)
+            key = (name, str(store.path), store.data_version(cur), principal.street,
+                   principal.can(auth.PERSONAL), tuple(sorted(request.query_params.multi_items())))
+            answer = ANSWERS.get(key)
+            if answer is None:
+                frame, meta = build(request, principal, cur)
+                answer = _respond(request, name, _masked(frame, principal), meta)
+                ANSWERS.put(key, answer)
         finally:
             cur.close()
-        return _respond(request, name, _masked(frame, principal), meta)
+        return answer
 
     async def endpoint(request: Request) -> Response:
         if request.query_params.get("format") not in (None, "json", "csv"):
