@@ -86,6 +86,7 @@ def content_security_policy(host: str | None = None, https: bool = False) -> str
     return "; ".join(f"{k} {v}" for k, v in directives.items())
 
 
+_HOST = re.compile(r"[A-Za-z0-9.\-]{1,253}(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]{2,45}\](:[0-9]{1,5})?")
 STATIC_HEADERS: tuple[tuple[str, str], ...] = (
     ("x-content-type-options", "nosniff"),
     ("referrer-policy", "same-origin"),
@@ -114,10 +115,13 @@ class SecurityHeadersMiddleware:
         self._csp: dict[tuple[str | None, bool], bytes] = {}
 
     def _headers(self, scope: Scope) -> list[tuple[bytes, bytes]]:
-        key = (header(scope, b"host"), is_https(scope))
+        host = header(scope, b"host")
+        key = (host if host and _HOST.fullmatch(host) else None, is_https(scope))
         csp = self._csp.get(key)
         if csp is None:
-            csp = self._csp[key] = content_security_policy(*key).encode("latin-1")
+            csp = content_security_policy(*key).encode("latin-1")
+            if len(self._csp) < 64:  # a client can send any Host: keep the cache bounded
+                self._csp[key] = csp
         headers = [(k.encode(), v.encode()) for k, v in STATIC_HEADERS]
         headers.append((b"content-security-policy", csp))
         if key[1]:
