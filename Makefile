@@ -38,7 +38,7 @@ browser:
 
 test: $(BIN)/.dev-deps browser
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider --durations=15
 
 clean-sample:
 	rm -f data/sample.duckdb data/sample.duckdb.wal

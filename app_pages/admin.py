@@ -5,37 +5,40 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from pipelines import audit, auth, export, metrics
-from pipelines.errors import UserError
-from pipelines.settings import TZ
-from ui import access, data
-from ui.common import cn_date, guarded, page_header, show_error
+from pipelines.auth import audit
+from pipelines.auth import accounts
+from pipelines.core import export
+from pipelines.situation import metrics
+from pipelines.core.errors import UserError
+from pipelines.core.settings import TZ
+from ui import session, data
+from ui.widgets import cn_date, guarded, page_header
+from ui.feedback import flash, show_error, show_flash
 from ui.login import kiosk_url
 
-FLASH_KEY = "admin_flash"
 NEW_TOKEN_KEY = "admin_new_token"
 SHOWN_ROWS = 2000
 
 
 def _flash(message: str) -> None:
-    st.session_state[FLASH_KEY] = message
+    flash(message)
     st.rerun()
 
 
 def _scope_options() -> list[str]:
-    return [auth.DISTRICT, *data.query(metrics.streets)]
+    return [accounts.DISTRICT, *data.query(metrics.streets)]
 
 
 def _users() -> None:
-    if not access.can(auth.USERS):
+    if not session.can(accounts.USERS):
         st.info("您没有“管理用户”权限。")
         return
-    frame = data.query(auth.list_users)
+    frame = data.query(accounts.list_users)
     status = [("已停用" if d else f"锁定至 {u:%H:%M}" if lk else "正常")
               for d, lk, u in zip(frame["disabled"], frame["locked"], frame["locked_until"], strict=True)]
     shown = pd.DataFrame({
-        "用户名": frame["username"], "姓名": frame["display_name"], "角色": frame["role"].map(auth.ROLES),
-        "范围": frame["street"].fillna(auth.DISTRICT), "邮箱": frame["email"], "状态": status,
+        "用户名": frame["username"], "姓名": frame["display_name"], "角色": frame["role"].map(accounts.ROLES),
+        "范围": frame["street"].fillna(accounts.DISTRICT), "邮箱": frame["email"], "状态": status,
         "最近登录": frame["last_login_at"], "创建时间": frame["created_at"], "创建人": frame["created_by"],
     })
     st.dataframe(shown, hide_index=True, width="stretch")
@@ -45,17 +48,17 @@ def _users() -> None:
         st.markdown("**新增用户**")
         username = st.text_input("用户名", help="字母、数字和 _ . @ -，如 wang.li")
         display = st.text_input("姓名")
-        role = st.selectbox("角色", list(auth.ROLES), format_func=lambda r: auth.ROLES[r])
+        role = st.selectbox("角色", list(accounts.ROLES), format_func=lambda r: accounts.ROLES[r])
         scope = st.selectbox("范围", _scope_options(), help="街道用户只能看到本街道的楼宇、数据和导出")
         email = st.text_input("邮箱（可选，用于统一身份认证登录）")
         password = st.text_input("初始密码", type="password", help="至少 10 个字符")
         confirm = st.text_input("再次输入密码", type="password")
         if st.form_submit_button("新增", type="primary"):
-            access.require(auth.USERS)
+            session.require(accounts.USERS)
             if password != confirm:
                 raise UserError("两次输入的密码不一致")
-            name = auth.add_user(data.store(), access.actor(), username, display, role,
-                                 None if scope == auth.DISTRICT else scope, password or None, email or None)
+            name = accounts.add_user(data.store(), session.actor(), username, display, role,
+                                 None if scope == accounts.DISTRICT else scope, password or None, email or None)
             _flash(f"已新增用户 {name}")
     with right:
         st.markdown("**管理账号**")
@@ -67,30 +70,30 @@ def _users() -> None:
         buttons = st.columns(2)
         if row["disabled"]:
             if buttons[0].button("启用", key="admin_enable"):
-                access.require(auth.USERS)
-                auth.set_disabled(data.store(), access.actor(), who, False)
+                session.require(accounts.USERS)
+                accounts.set_disabled(data.store(), session.actor(), who, False)
                 _flash(f"已启用 {who}")
         elif buttons[0].button("停用", key="admin_disable"):
-            access.require(auth.USERS)
-            auth.set_disabled(data.store(), access.actor(), who, True)
+            session.require(accounts.USERS)
+            accounts.set_disabled(data.store(), session.actor(), who, True)
             _flash(f"已停用 {who}")
         if row["locked"] and buttons[1].button("解锁", key="admin_unlock"):
-            access.require(auth.USERS)
-            auth.unlock(data.store(), access.actor(), who)
+            session.require(accounts.USERS)
+            accounts.unlock(data.store(), session.actor(), who)
             _flash(f"已解锁 {who}")
         with st.form("user_reset", clear_on_submit=True):
             new = st.text_input("新密码", type="password")
             again = st.text_input("再次输入新密码", type="password")
             if st.form_submit_button("重置密码（同时解锁）"):
-                access.require(auth.USERS)
+                session.require(accounts.USERS)
                 if new != again:
                     raise UserError("两次输入的密码不一致")
-                auth.reset_password(data.store(), access.actor(), who, new)
+                accounts.reset_password(data.store(), session.actor(), who, new)
                 _flash(f"已重置 {who} 的密码")
 
 
 def _tokens() -> None:
-    if not access.can(auth.TOKENS):
+    if not session.can(accounts.TOKENS):
         st.info("您没有“管理大屏令牌”权限。")
         return
     fresh = st.session_state.pop(NEW_TOKEN_KEY, None)
@@ -98,9 +101,9 @@ def _tokens() -> None:
         name, url = fresh
         st.warning(f"“{name}”的新链接只显示这一次：请现在复制到大屏浏览器的书签。旧链接已失效。", icon="🔑")
         st.code(url, language=None)
-    frame = data.query(auth.list_tokens)
+    frame = data.query(accounts.list_tokens)
     shown = pd.DataFrame({
-        "编号": frame["token_id"], "名称": frame["name"], "范围": frame["street"].fillna(auth.DISTRICT),
+        "编号": frame["token_id"], "名称": frame["name"], "范围": frame["street"].fillna(accounts.DISTRICT),
         "状态": frame["live"].map({True: "有效", False: "已吊销"}), "生成时间": frame["created_at"],
         "生成人": frame["created_by"], "吊销时间": frame["revoked_at"], "吊销人": frame["revoked_by"],
     })
@@ -111,8 +114,8 @@ def _tokens() -> None:
         name = st.text_input("大屏名称", value="城运中心大屏", help="同名大屏的旧链接会同时失效")
         scope = st.selectbox("范围", _scope_options(), key="token_scope")
         if st.form_submit_button("生成新链接", type="primary"):
-            access.require(auth.TOKENS)
-            token = auth.rotate_token(data.store(), access.actor(), name, None if scope == auth.DISTRICT else scope)
+            session.require(accounts.TOKENS)
+            token = accounts.rotate_token(data.store(), session.actor(), name, None if scope == accounts.DISTRICT else scope)
             st.session_state[NEW_TOKEN_KEY] = (name.strip(), kiosk_url(token))
             st.rerun()
     with right:
@@ -121,13 +124,13 @@ def _tokens() -> None:
             st.markdown("**吊销大屏链接**")
             target = st.selectbox("大屏", live, key="token_revoke_pick")
             if st.button("吊销", key="token_revoke"):
-                access.require(auth.TOKENS)
-                auth.revoke_token(data.store(), access.actor(), target)
+                session.require(accounts.TOKENS)
+                accounts.revoke_token(data.store(), session.actor(), target)
                 _flash(f"已吊销“{target}”的链接")
 
 
 def _audit() -> None:
-    if not access.can(auth.AUDIT):
+    if not session.can(accounts.AUDIT):
         st.info("您没有“查看审计日志”权限。")
         return
     facets = data.query(audit.facets)
@@ -154,9 +157,7 @@ def _audit() -> None:
 @guarded
 def page() -> None:
     page_header("用户与审计", data.latest_day())
-    flash = st.session_state.pop(FLASH_KEY, None)
-    if flash:
-        st.success(flash, icon="✅")
+    show_flash()
     users_tab, tokens_tab, audit_tab = st.tabs(["用户", "大屏链接", "审计日志"])
     for tab, section in ((users_tab, _users), (tokens_tab, _tokens), (audit_tab, _audit)):
         with tab:

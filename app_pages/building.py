@@ -6,11 +6,13 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
-from pipelines import buildings, company_requests, metrics, risk
-from pipelines.contract import CHECK_AREAS
+from pipelines.situation import buildings
+from pipelines.situation import company_requests
+from pipelines.situation import metrics
+from pipelines.grading import risk
+from pipelines.core.contract import CHECK_AREAS, CHECK_ITEMS_TOTAL
 from ui import charts, data
-from ui.common import (building_label, cn_date, day_picker, delta_int, delta_pct, downloads, grade_badge, guarded,
-                       md, page_header, pct, short_date, street_filter)
+from ui.widgets import building_label, cn_date, day_picker, delta_int, delta_pct, downloads, grade_badge, guarded, md, page_header, pct, short_date, street_filter
 
 
 def pick_building():
@@ -132,7 +134,7 @@ def page() -> None:
             st.info("没有检查记录。")
         else:
             latest = checks.iloc[0]
-            st.markdown(f"最近一次检查：**{short_date(latest['check_date'])}**，22 项通过 **{int(latest['items_passed'])}** 项"
+            st.markdown(f"最近一次检查：**{short_date(latest['check_date'])}**，{CHECK_ITEMS_TOTAL} 项通过 **{int(latest['items_passed'])}** 项"
                         f"（{pct(latest['pass_rate'])}），物业履责评分 **{latest['duty_score']}**")
             st.altair_chart(charts.checklist_heatmap(buildings.checks_by_area(checks)), width="stretch")
             labels = {k: f"{label}({n})" for k, (label, n) in CHECK_AREAS.items()}

@@ -4,9 +4,10 @@ by industry. The data behind every chart can be downloaded."""
 
 import streamlit as st
 
-from pipelines import metrics, projection
+from pipelines.situation import metrics
+from pipelines.situation import projection
 from ui import charts, data
-from ui.common import building_label, cn_date, day_picker, downloads, guarded, md, page_header, street_filter
+from ui.widgets import building_label, cn_date, day_picker, downloads, guarded, md, page_header, street_filter
 
 GROUPINGS = {"街道": "street", "楼宇": "building", "行业": "industry", "企业类型": "company_type", "合计": "all"}
 DOWNLOAD_COLUMNS = {

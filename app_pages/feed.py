@@ -4,9 +4,10 @@ closed requests, fever reports. The big screen shows the same list (pipelines.fe
 import pandas as pd
 import streamlit as st
 
-from pipelines import feed
+from pipelines.core.settings import TZ
+from pipelines.situation import feed
 from ui import data
-from ui.common import guarded, md, page_header, short_date, street_filter
+from ui.widgets import guarded, md, page_header, short_date, street_filter
 
 LEVEL_COLOUR = {"alert": "red", "warn": "orange", "info": "blue"}
 
@@ -41,7 +42,7 @@ def _when(recorded_at, day) -> str:
     if day is not None and not pd.isna(day):
         parts.append(f"数据日期 {short_date(pd.Timestamp(day).date())}")
     if recorded_at is not None and not pd.isna(recorded_at):
-        stamp = pd.Timestamp(recorded_at).tz_convert("Asia/Shanghai") if pd.Timestamp(recorded_at).tzinfo else \
+        stamp = pd.Timestamp(recorded_at).tz_convert(TZ) if pd.Timestamp(recorded_at).tzinfo else \
             pd.Timestamp(recorded_at)
         parts.append(f"入库 {stamp.month}月{stamp.day}日 {stamp:%H:%M}")
     return "　".join(parts)

@@ -10,11 +10,13 @@ import time
 
 import streamlit as st
 
-from pipelines import feed, grade, metrics, settings
-from pipelines.store import SHANGHAI
+from pipelines.situation import feed
+from pipelines.grading import grade
+from pipelines.situation import metrics
+from pipelines.core import settings
 from ui import charts, data, kiosk, situation
-from ui.access import scope_street
-from ui.common import guarded
+from ui.session import scope_street
+from ui.widgets import guarded
 
 def _int_param(name: str, default: int, low: int, high: int) -> int:
     try:
@@ -25,11 +27,12 @@ def _int_param(name: str, default: int, low: int, high: int) -> int:
 
 def read_settings() -> kiosk.KioskSettings:
     requested = st.query_params.get("street") or None
+    conf = settings.get()
     return kiosk.KioskSettings(
         street=scope_street(requested if requested in data.streets() else None),
-        rotate_seconds=_int_param("rotate", settings.KIOSK_ROTATE_SECONDS, 0, 3600),
-        refresh_seconds=_int_param("refresh", settings.KIOSK_REFRESH_SECONDS, 5, 3600),
-        stale_hours=float(_int_param("stale_hours", int(settings.KIOSK_STALE_HOURS), 1, 24 * 30)),
+        rotate_seconds=_int_param("rotate", conf.kiosk_rotate_seconds, 0, 3600),
+        refresh_seconds=_int_param("refresh", conf.kiosk_refresh_seconds, 5, 3600),
+        stale_hours=float(_int_param("stale_hours", int(conf.kiosk_stale_hours), 1, 24 * 30)),
     )
 
 
@@ -57,7 +60,7 @@ def kiosk_theme(chart):
 
 
 def board(config: kiosk.KioskSettings) -> None:
-    now = dt.datetime.now(SHANGHAI)
+    now = dt.datetime.now(settings.TZ)
     day = data.latest_day()
     scope = config.street or "全部街道"
     updated = data.query(_last_change)

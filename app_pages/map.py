@@ -4,12 +4,13 @@ and street outlines. Works offline: with default settings the map asks nothing f
 import pandas as pd
 import streamlit as st
 
-from pipelines import auth, geo
-from pipelines.errors import UserError
-from pipelines.settings import map_style_url
-from ui import access, data, maps, situation
-from ui.common import (current_user, building_label, building_link, cn_date, day_picker, guarded, md, page_header, pct,
-                       show_error, street_filter)
+from pipelines.auth import accounts
+from pipelines.situation import geo
+from pipelines.core.errors import UserError
+from pipelines.core import settings
+from ui import session, data, maps, situation
+from ui.widgets import building_label, building_link, cn_date, current_user, day_picker, guarded, md, page_header, pct, street_filter
+from ui.feedback import show_error
 
 
 @guarded
@@ -25,7 +26,7 @@ def page() -> None:
     with middle:
         day = day_picker(as_of, key="map-day")
     with right:
-        tiles_url = map_style_url()
+        tiles_url = settings.get().map_style
         tiles = st.toggle("在线底图", value=False, disabled=tiles_url is None, key="map-tiles",
                           help="默认不加载任何外部底图（适用于政务外网/离线环境）。"
                                + ("已配置在线底图。" if tiles_url else "未配置：设置环境变量 FUGONG_MAP_STYLE 后可用。"))
@@ -65,7 +66,7 @@ def page() -> None:
             "人员返岗率": st.column_config.NumberColumn(format="percent"),
             "评分": st.column_config.NumberColumn(format="%.1f")})
 
-    if not access.can(auth.UPLOAD):
+    if not session.can(accounts.UPLOAD):
         return
     with st.expander("街道边界（GeoJSON 上传）"):
         if outlines["features"]:
@@ -77,7 +78,7 @@ def page() -> None:
         upload = st.file_uploader("街道边界文件", type=["geojson", "json"], key="outline-file")
         if upload is not None and st.button("保存街道边界", key="outline-save"):
             try:
-                access.require(auth.UPLOAD)
+                session.require(accounts.UPLOAD)
                 saved = geo.save_street_outlines(data.store(), upload.name, upload.getvalue(), current_user(), crs)
             except UserError as exc:
                 show_error(exc)

@@ -3,10 +3,10 @@ high-risk buildings with their main reason."""
 
 import streamlit as st
 
-from pipelines import metrics, risk
+from pipelines.situation import metrics
+from pipelines.grading import risk
 from ui import briefing, charts, data, situation
-from ui.common import (building_link, cn_date, delta_int, delta_pct, guarded, md, page_header, pct, short_date,
-                       street_filter)
+from ui.widgets import building_link, cn_date, delta_int, delta_pct, guarded, md, page_header, pct, short_date, street_filter
 
 
 @guarded

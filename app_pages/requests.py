@@ -4,10 +4,11 @@ status; the closed ones (问题解决清单) with the time they took. Filter by 
 import pandas as pd
 import streamlit as st
 
-from pipelines import buildings, company_requests
-from pipelines.contract import REQUEST_CATEGORIES, REQUEST_STATUSES
+from pipelines.situation import buildings
+from pipelines.situation import company_requests
+from pipelines.core.contract import REQUEST_CATEGORIES, REQUEST_STATUSES
 from ui import charts, data
-from ui.common import building_label, cn_date, downloads, guarded, md, page_header, street_filter
+from ui.widgets import building_label, cn_date, downloads, guarded, md, page_header, street_filter
 
 ALL_BUILDINGS = "全部楼宇"
 LIST_COLUMNS = {

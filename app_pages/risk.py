@@ -6,11 +6,13 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from pipelines import auth, grade
-from ui import access, data
-from ui.common import cn_date, guarded, page_header, show_error, street_filter
+from pipelines.auth import accounts
+from pipelines.grading import grade
+from ui import session, data
+from ui.widgets import cn_date, guarded, page_header, street_filter
+from ui.feedback import flash, has_flash, show_error, show_flash
 from ui.grades import grade_badge, grade_scale, grade_shapes, grade_text, style_grades
-from pipelines.errors import UserError
+from pipelines.core.errors import UserError
 
 CHANGE_TEXT = {"↑": "↑ 上调", "↓": "↓ 下调", "": ""}
 
@@ -119,22 +121,11 @@ def building_detail(row: pd.Series, day: dt.date) -> None:
     override_form(row, day)
 
 
-def flash(key: str, message: str) -> None:
-    """A message that survives the st.rerun() after a write (st.success before a rerun is never seen)."""
-    st.session_state[key] = message
-
-
-def show_flash(key: str) -> None:
-    message = st.session_state.pop(key, None)
-    if message:
-        st.success(message, icon="✅")
-
-
 def override_form(row: pd.Series, day: dt.date) -> None:
-    if not access.can(auth.OVERRIDE):  # the form is for those who may; the action itself checks again
+    if not session.can(accounts.OVERRIDE):  # the form is for those who may; the action itself checks again
         return
-    with st.expander("人工调整等级", expanded="risk_override_flash" in st.session_state):
-        show_flash("risk_override_flash")
+    with st.expander("人工调整等级", expanded=has_flash("risk_override")):
+        show_flash("risk_override")
         st.caption(f"调整 {row['building_name']} 的等级，自 {cn_date(day)} 起生效；到期后自动恢复为计算等级。")
         with st.form(f"override_{row['building_id']}", clear_on_submit=True):
             new_grade = st.radio("调整为", ["高", "中", "低"], format_func=grade_text, horizontal=True)
@@ -144,9 +135,9 @@ def override_form(row: pd.Series, day: dt.date) -> None:
             if st.form_submit_button("保存人工调整"):
                 try:
                     grade.set_override(data.store(), row["building_id"], new_grade, reason, day,
-                                       expires if has_expiry else None, access.require(auth.OVERRIDE).actor)
+                                       expires if has_expiry else None, session.require(accounts.OVERRIDE).actor)
                     until = f"至 {cn_date(expires)}" if has_expiry else "长期有效"
-                    flash("risk_override_flash", f"已将 {row['building_name']} 调整为 {grade_text(new_grade)}（{until}），"
+                    flash(slot="risk_override", message=f"已将 {row['building_name']} 调整为 {grade_text(new_grade)}（{until}），"
                           "并记入审计日志")
                     st.rerun()
                 except UserError as exc:
@@ -160,8 +151,8 @@ def override_form(row: pd.Series, day: dt.date) -> None:
                           f"{cn_date(item.starts)} 至 {until}")
             if cols[1].button("撤销", key=f"revoke_{item.override_id}"):
                 try:
-                    grade.revoke_override(data.store(), int(item.override_id), access.require(auth.OVERRIDE).actor)
-                    flash("risk_override_flash", "已撤销该人工调整，并记入审计日志")
+                    grade.revoke_override(data.store(), int(item.override_id), session.require(accounts.OVERRIDE).actor)
+                    flash(slot="risk_override", message="已撤销该人工调整，并记入审计日志")
                     st.rerun()
                 except UserError as exc:
                     show_error(exc)
@@ -169,8 +160,8 @@ def override_form(row: pd.Series, day: dt.date) -> None:
 
 def what_if(day: dt.date, street: str | None) -> None:
     st.divider()
-    with st.expander("试算：调整权重和阈值（不保存）", expanded="risk_config_flash" in st.session_state):
-        show_flash("risk_config_flash")
+    with st.expander("试算：调整权重和阈值（不保存）", expanded=has_flash("risk_config")):
+        show_flash("risk_config")
         config = data.query(grade.active_config)
         st.caption(f"当前配置：{'版本 ' + str(config.version) if config.version else '默认（grading.toml）'}。"
                    "调整后先看哪些楼宇等级会变，确认后才保存为新版本。")
@@ -197,7 +188,7 @@ def what_if(day: dt.date, street: str | None) -> None:
                 "试算等级": moved["trial_grade"].map(grade_text), "试算评分": moved["trial_score"].round(1),
             }), ["现计算等级", "试算等级"]), hide_index=True, width="stretch")
         note = st.text_input("保存说明", key="w_note", placeholder="如：提高防控措施权重")
-        approver = access.can(auth.CONFIG_APPROVE)
+        approver = session.can(accounts.CONFIG_APPROVE)
         if not approver:
             st.caption("保存新配置版本需要领导的审批权限；试算不受影响。")
         if st.button("保存为新配置版本", disabled=not approver or abs(total - 1) > 0.001 or not moved.shape[0] and
@@ -205,8 +196,8 @@ def what_if(day: dt.date, street: str | None) -> None:
                      and weights == {k: f.weight for k, f in config.factors.items()}):
             try:
                 version = grade.save_config(data.store(), grade.config_to_toml(trial_config),
-                                            access.require(auth.CONFIG_APPROVE).actor, note)
-                flash("risk_config_flash", f"已保存为版本 {version}，全部楼宇已按新配置重新评级")
+                                            session.require(accounts.CONFIG_APPROVE).actor, note)
+                flash(slot="risk_config", message=f"已保存为版本 {version}，全部楼宇已按新配置重新评级")
                 st.rerun()
             except UserError as exc:
                 show_error(exc)

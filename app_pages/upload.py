@@ -8,14 +8,15 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from pipelines import auth, privacy
-from pipelines.commit import commit_uploads, rollback_batch
-from pipelines.contract import SHEET_BY_KIND
-from pipelines.errors import StaleState, UserError
-from pipelines.findings import SEVERITY_LABELS, rule_label
-from pipelines.findings_export import findings_workbook
-from pipelines.ingest import DEFAULT_LIMITS, Upload, read_upload
-from pipelines.preview import (
+from pipelines.auth import accounts
+from pipelines.core import privacy
+from pipelines.batches.commit import commit_uploads, rollback_batch
+from pipelines.core.contract import SHEET_BY_KIND
+from pipelines.core.errors import StaleState, UserError
+from pipelines.ingest.findings import SEVERITY_LABELS, rule_label
+from pipelines.ingest.findings_workbook import findings_workbook
+from pipelines.ingest.read import DEFAULT_LIMITS, Upload, read_upload
+from pipelines.batches.preview import (
     CHANGE_LABELS,
     GradeChanges,
     Preview,
@@ -25,10 +26,11 @@ from pipelines.preview import (
     preview_rollback,
     preview_uploads,
 )
-from pipelines.template import FILE_NAME as TEMPLATE_NAME
-from pipelines.template import template_bytes
-from ui import access, data
-from ui.common import cn_date, current_user, guarded, page_header, show_error
+from pipelines.ingest.template import FILE_NAME as TEMPLATE_NAME
+from pipelines.ingest.template import template_bytes
+from ui import session, data
+from ui.widgets import cn_date, current_user, guarded, page_header
+from ui.feedback import flash, show_error, show_flash
 from ui.grades import grade_text, style_grades
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -49,7 +51,7 @@ class Processed:
 def masked(frame: pd.DataFrame, label: str, values: tuple[str, ...]) -> pd.DataFrame:
     """Values of personal columns (防控联系人, 联系电话, 楼长, 检查人) masked unless the user may see them."""
     personal = frame[label].isin(privacy.PERSONAL_COLUMNS) if len(frame) else None
-    if personal is None or not personal.any() or access.can(auth.PERSONAL):
+    if personal is None or not personal.any() or session.can(accounts.PERSONAL):
         return frame
     out = frame.astype({v: object for v in values})
     for column in values:
@@ -60,7 +62,7 @@ def masked(frame: pd.DataFrame, label: str, values: tuple[str, ...]) -> pd.DataF
 
 
 def _state() -> dict:
-    return st.session_state.setdefault(STATE, {"nonce": 0, "processed": None, "notice": None, "rollback": None})
+    return st.session_state.setdefault(STATE, {"nonce": 0, "processed": None, "rollback": None})
 
 
 @st.cache_data(show_spinner=False)
@@ -276,30 +278,21 @@ def _commit(preview: Preview) -> None:
     state = _state()
     confirmed = not preview.warnings or bool(st.session_state.get("confirm_warnings"))
     try:
-        access.require(auth.UPLOAD)
+        session.require(accounts.UPLOAD)
         batch_ids = commit_uploads(data.store(), preview.to_commit, current_user(), confirm_warnings=confirmed,
                                    expected_version=preview.data_version)
     except StaleState as exc:
         state["processed"] = None  # the page previews again against the new data
-        state["notice"] = ("warning", f"{exc.message}。{exc.hint}")
+        flash(exc, "warning", slot="upload")
         return
     except UserError as exc:
-        state["notice"] = ("error", f"{exc.message}" + (f"。{exc.hint}" if exc.hint else ""))
+        flash(exc, "error", slot="upload")
         return
     state["processed"] = None
     state["nonce"] += 1  # a fresh, empty uploader
     st.session_state.pop("confirm_warnings", None)
-    state["notice"] = ("success", f"已入库：批次 {'、'.join(str(b) for b in batch_ids)}。"
+    flash(slot="upload", message=f"已入库：批次 {'、'.join(str(b) for b in batch_ids)}。"
                                   "如需撤销，请在下方“批次与撤销”中操作。")
-
-
-def show_notice() -> None:
-    """What the last commit or rollback did, said once."""
-    state = _state()
-    notice, state["notice"] = state.get("notice"), None
-    if notice:
-        kind, text = notice
-        {"success": st.success, "warning": st.warning, "error": st.error}[kind](text)
 
 
 # -- 3. batches and rollback --------------------------------------------------------------------
@@ -313,7 +306,7 @@ def batches_section() -> None:
         return
     st.dataframe(frame, hide_index=True)
     choices = dict(data.query(committed_batches))
-    if not choices or not access.can(auth.ROLLBACK):
+    if not choices or not session.can(accounts.ROLLBACK):
         return
     batch_id = st.selectbox("撤销一个批次（撤销不删除任何数据，批次记录保留、可追溯）", list(choices), index=None,
                             format_func=lambda b: f"批次 {b}：{choices[b]}", placeholder="选择要撤销的批次",
@@ -345,25 +338,25 @@ def _rollback(rollback) -> None:
     """The rollback button's callback, with the rollback preview the analyst saw."""
     state = _state()
     try:
-        access.require(auth.ROLLBACK)
+        session.require(accounts.ROLLBACK)
         rollback_batch(data.store(), rollback.batch_id, current_user(), expected_version=rollback.data_version)
     except StaleState as exc:
         state["rollback"] = None
-        state["notice"] = ("warning", f"{exc.message}。{exc.hint}")
+        flash(exc, "warning", slot="upload")
         return
     except UserError as exc:
-        state["notice"] = ("error", f"{exc.message}" + (f"。{exc.hint}" if exc.hint else ""))
+        flash(exc, "error", slot="upload")
         return
     state["rollback"] = None
     state["processed"] = None
     st.session_state.pop("rollback_batch", None)
-    state["notice"] = ("success", f"批次 {rollback.batch_id}（{rollback.file_name}）已撤销：数据保留，可追溯。")
+    flash(slot="upload", message=f"批次 {rollback.batch_id}（{rollback.file_name}）已撤销：数据保留，可追溯。")
 
 
 @guarded
 def page() -> None:
     page_header("数据上传", data.latest_day())
-    show_notice()
+    show_flash("upload")
     template_section()
     st.divider()
     upload_section()

@@ -1,4 +1,4 @@
-"""CLI: python -m pipelines {init,sample,template,ingest,status,rollback,users,tokens,bench}."""
+"""CLI: python -m pipelines {init,sample,template,ingest,status,rollback,users,tokens}."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import sys
 import time
 from pathlib import Path
 
-from . import auth_cli
-from .errors import RejectedUpload, UserError
-from .findings import for_display
-from .store import Store, default_db_path
+from pipelines.auth import cli
+from pipelines.core.errors import RejectedUpload, UserError
+from pipelines.core.store import Store, default_db_path
+from pipelines.ingest.findings import for_display
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,17 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     p_rollback = sub.add_parser("rollback", help="撤销一个批次（不删除任何数据）")
     p_rollback.add_argument("batch", type=int)
     p_rollback.add_argument("--user", default=getpass.getuser())
-    auth_cli.add_parsers(sub)  # users, tokens
-    # -- bench (issue 8) --
-    p_bench = sub.add_parser("bench", help="性能基准：生成街道/区/全市规模数据并计时（见 docs/PERFORMANCE.md）")
-    p_bench.add_argument("--scale", choices=["tiny", "street", "district", "city"], default="street")
-    p_bench.add_argument("--runs", type=int, default=5, help="每项重复次数，取中位数")
-    p_bench.add_argument("--pandas-runs", type=int, default=1, help="pandas 对照的重复次数（每次数十秒）")
-    p_bench.add_argument("--only", action="append", choices=["ingest", "pandas", "regrade", "new_day", "pages"],
-                         help="只测这几组（可重复）")
-    p_bench.add_argument("--workdir", type=Path, default=None, help="数据目录（默认 data/bench）")
-    p_bench.add_argument("--json", type=Path, default=None, help="把全部结果写入此 JSON 文件")
-    # -- end bench --
+    cli.add_parsers(sub)  # users, tokens
     args = parser.parse_args(argv)
     db = args.db or default_db_path()
     try:
@@ -54,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _template(args, db: Path) -> int:
-    from .template import FILE_NAME, template_bytes
+    from pipelines.ingest.template import FILE_NAME, template_bytes
 
     out = args.out or Path(FILE_NAME)
     out.write_bytes(template_bytes())
@@ -69,7 +59,7 @@ def _init(args, db: Path) -> int:
 
 
 def _sample(args, db: Path) -> int:
-    from .sample import build_database
+    from pipelines.demo.sample import build_database
 
     if db.exists():
         if args.if_absent:
@@ -87,8 +77,8 @@ def _sample(args, db: Path) -> int:
 
 
 def _ingest(args, db: Path) -> int:
-    from .commit import check_upload, commit_upload
-    from .ingest import read_upload
+    from pipelines.batches.commit import check_upload, commit_upload
+    from pipelines.ingest.read import read_upload
 
     for path in args.files:
         if not path.is_file():
@@ -136,7 +126,7 @@ def _status(args, db: Path) -> int:
 
 
 def _rollback(args, db: Path) -> int:
-    from .commit import rollback_batch
+    from pipelines.batches.commit import rollback_batch
 
     store = Store(db)
     rollback_batch(store, args.batch, args.user)
@@ -144,16 +134,8 @@ def _rollback(args, db: Path) -> int:
     return 0
 
 
-# -- bench (issue 8) --
-def _bench(args, db: Path) -> int:
-    from .bench import main as bench_main
-
-    return bench_main(args.scale, args.runs, args.workdir, args.json, args.pandas_runs, args.only)
-# -- end bench --
-
-
 COMMANDS = {"init": _init, "sample": _sample, "template": _template, "ingest": _ingest, "status": _status,
-            "rollback": _rollback, "bench": _bench, **auth_cli.COMMANDS}
+            "rollback": _rollback, **cli.COMMANDS}
 
 if __name__ == "__main__":
     sys.exit(main())

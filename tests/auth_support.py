@@ -6,7 +6,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from pipelines.auth import DEMO_USERS, ROLE_PERMISSIONS
+from pipelines.auth.accounts import DEMO_USERS, ROLE_PERMISSIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,7 +33,7 @@ def user_for(permission: str) -> str:
 
 
 def logged_in(at: AppTest, username: str | None) -> AppTest:
-    """Put a logged-in session in place, as ui.access does after a successful login."""
+    """Put a logged-in session in place, as ui.session does after a successful login."""
     if username is not None:
         at.session_state["auth_user"] = username
     return at

@@ -20,7 +20,12 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium (make browser)")
+_chromium_present = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium (make browser)")
+
+
+def needs_chromium(test):
+    """A real-browser test: marked `browser` (deselect with -m "not browser") and skipped without chromium."""
+    return pytest.mark.browser(_chromium_present(test))
 
 
 def free_port() -> int:

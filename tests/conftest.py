@@ -12,8 +12,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipelines import sample  # noqa: E402
-from pipelines.store import Store  # noqa: E402
+from pipelines.core.store import Store  # noqa: E402
+from pipelines.demo import sample  # noqa: E402
 
 # Passwords are hashed with argon2id at a lower cost in tests (the default cost is tested on its own).
 os.environ.setdefault("FUGONG_ARGON2_TIME_COST", "1")
@@ -23,12 +23,18 @@ SMALL_PERIOD = [dt.date(2020, 2, 10) + dt.timedelta(d) for d in range(10)]
 
 
 @pytest.fixture(scope="session")
-def sample_db(tmp_path_factory) -> Path:
-    """The small sample database (scale 0.05, 10 days), built by uploading the sample files."""
+def sample_db_path(tmp_path_factory) -> Path:
+    """The small sample database (scale 0.05, 10 days), built once by uploading the sample files."""
     path = tmp_path_factory.mktemp("sample") / "sample.duckdb"
     sample.build_database(path, scale=0.05, period=SMALL_PERIOD, log=lambda *_: None)
-    os.environ["FUGONG_DB"] = str(path)
     return path
+
+
+@pytest.fixture
+def sample_db(sample_db_path, monkeypatch) -> Path:
+    """The small sample database, and FUGONG_DB pointing at it for this test (pages open it)."""
+    monkeypatch.setenv("FUGONG_DB", str(sample_db_path))
+    return sample_db_path
 
 
 @pytest.fixture

@@ -26,10 +26,10 @@ from collections.abc import Iterable
 
 import xlsxwriter
 
-from pipelines.commit import commit_upload
-from pipelines.contract import BUILDINGS, CHECKS, COMPANIES, DAILY_RETURNS, SheetSpec, credit_check_char
-from pipelines.ingest import read_upload
-from pipelines.store import Store
+from pipelines.batches.commit import commit_upload
+from pipelines.core.contract import BUILDINGS, CHECKS, COMPANIES, DAILY_RETURNS, SheetSpec, credit_check_char
+from pipelines.core.store import Store
+from pipelines.ingest.read import read_upload
 
 TODAY = dt.date(2020, 4, 1)  # "the machine's today" for validation
 D = dt.date
@@ -230,7 +230,7 @@ def checks_sheet(rows=CHECK_ROWS) -> Sheet:
 
 def build(store: Store, config: str = TEST_CONFIG) -> None:
     """The base database: configuration first, then the files in the order an analyst uploads them."""
-    from pipelines.grade import save_config
+    from pipelines.grading.grade import save_config
 
     save_config(store, config, "测试管理员", "测试配置")
     upload(store, "名录.xlsx", buildings_sheet(), companies_sheet())

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import xlsxwriter
 
-from pipelines.auth import add_user
-from pipelines.commit import commit_upload
-from pipelines.contract import BUILDINGS, COMPANIES, DAILY_RETURNS, REQUESTS, SheetSpec, credit_check_char
-from pipelines.ingest import read_upload
-from pipelines.store import Store
+from pipelines.auth.accounts import add_user
+from pipelines.batches.commit import commit_upload
+from pipelines.core.contract import BUILDINGS, COMPANIES, DAILY_RETURNS, REQUESTS, SheetSpec, credit_check_char
+from pipelines.core.store import Store
+from pipelines.ingest.read import read_upload
 
 EVIL_NAME = "<img src=x onerror=alert(1)>"
 

@@ -1,7 +1,7 @@
 """Every role × every page: allowed or refused as the specification says, through the navigation and by
 direct page run; and a street user never sees another street's rows.
 
-Data-driven from the registry (ui/access.PAGES) and the files in app_pages/: a page added later is covered
+Data-driven from the registry (ui/nav.PAGES) and the files in app_pages/: a page added later is covered
 without touching this file (and a page left out of the registry fails here).
 """
 
@@ -20,9 +20,9 @@ from auth_support import (
     rendered_bytes,
 )
 
-from pipelines import auth
-from pipelines.store import open_store
-from ui.access import PAGE_BY_FILE, PAGES
+from pipelines.auth import accounts
+from pipelines.core.store import open_store
+from ui.nav import PAGE_BY_FILE, PAGES
 
 PAGE_FILES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "app_pages").glob("*.py"))
 USERS = [*DEMO_BY_ROLE.values(), STREET_USER]  # one district user per role, and a street leader
@@ -42,16 +42,16 @@ def sample_env(sample_db, monkeypatch):
 
 
 def test_every_page_file_is_registered():
-    assert [f for f in PAGE_FILES if f not in PAGE_BY_FILE] == [], "add the page to ui/access.PAGES"
-    assert all(p.permission in auth.PERMISSIONS for p in PAGES)
+    assert [f for f in PAGE_FILES if f not in PAGE_BY_FILE] == [], "add the page to ui/nav.PAGES"
+    assert all(p.permission in accounts.PERMISSIONS for p in PAGES)
     assert sum(p.default for p in PAGES) == 1
 
 
 def test_every_page_body_is_guarded():
-    """ui.common.guarded runs the access check: a page that bypasses it is caught here and in the matrix."""
+    """ui.widgets.guarded runs the access check: a page that bypasses it is caught here and in the matrix."""
     for file in PAGE_FILES:
         source = (ROOT / file).read_text(encoding="utf-8")
-        assert "@guarded" in source, f"{file}: wrap the page body with ui.common.guarded"
+        assert "@guarded" in source, f"{file}: wrap the page body with ui.widgets.guarded"
 
 
 def foreign_strings(db, street: str) -> list[bytes]:

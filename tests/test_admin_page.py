@@ -10,8 +10,9 @@ import openpyxl
 import pytest
 from auth_support import page_as
 
-from pipelines import audit, auth, export
-from pipelines.store import Store, open_store
+from pipelines.auth import accounts, audit
+from pipelines.core import export
+from pipelines.core.store import Store, open_store
 
 PASSWORD = "correct horse battery"
 
@@ -22,7 +23,7 @@ def admin_db(tmp_path, monkeypatch):
     Store(path).close()
     monkeypatch.setenv("FUGONG_DB", str(path))
     store = open_store(path)
-    auth.add_user(store, "cli:root", "boss", "赵管理员", "admin", None, PASSWORD)
+    accounts.add_user(store, "cli:root", "boss", "赵管理员", "admin", None, PASSWORD)
     return path
 
 
@@ -73,12 +74,12 @@ def test_mismatched_passwords_are_refused(admin_db):
     by_label(at.button, "新增").click()
     at.run()
     assert [e.value for e in at.error] == ["两次输入的密码不一致"]
-    assert auth.user_count(open_store(admin_db).cursor()) == 1
+    assert accounts.user_count(open_store(admin_db).cursor()) == 1
 
 
 def test_disable_and_reset(admin_db):
     store = open_store(admin_db)
-    auth.add_user(store, "boss", "li", "李", "leader", None, PASSWORD)
+    accounts.add_user(store, "boss", "li", "李", "leader", None, PASSWORD)
     at = admin_page()
     by_label(at.selectbox, "用户").select("li")
     at.run()
@@ -92,8 +93,8 @@ def test_disable_and_reset(admin_db):
     assert [s.value for s in at.success] == ["已重置 li 的密码"]
     assert [(a, b, c) for a, b, c, _, _ in audit_rows(admin_db)][-2:] == [
         ("boss", "user.disable", "li"), ("boss", "user.reset_password", "li")]
-    with pytest.raises(auth.LoginFailed, match="已停用"):
-        auth.authenticate(store, "li", "brand new password")
+    with pytest.raises(accounts.LoginFailed, match="已停用"):
+        accounts.authenticate(store, "li", "brand new password")
 
 
 def test_admin_cannot_disable_themselves(admin_db):
@@ -112,7 +113,7 @@ def test_token_url_is_shown_once(admin_db):
     urls = [c.value for c in at.code if "?kiosk=1&token=" in c.value]
     assert len(urls) == 1 and urls[0].startswith("http://localhost:8501/?kiosk=1&token=fgs_")
     token = urls[0].split("token=")[1]
-    assert auth.token_principal(open_store(admin_db).cursor(), token).display_name == "大屏（城运中心大屏）"
+    assert accounts.token_principal(open_store(admin_db).cursor(), token).display_name == "大屏（城运中心大屏）"
     at.run()
     assert not [c for c in at.code if "?kiosk=1&token=" in c.value]  # gone at the next click
     assert token not in json.dumps(audit_rows(admin_db), ensure_ascii=False)
@@ -121,9 +122,9 @@ def test_token_url_is_shown_once(admin_db):
 
 def test_audit_list_filters_and_exports(admin_db):
     store = open_store(admin_db)
-    auth.add_user(store, "boss", "li", "李", "leader", None, PASSWORD)
-    with pytest.raises(auth.LoginFailed):
-        auth.authenticate(store, "=HYPERLINK(\"http://evil\")", "whatever password")
+    accounts.add_user(store, "boss", "li", "李", "leader", None, PASSWORD)
+    with pytest.raises(accounts.LoginFailed):
+        accounts.authenticate(store, "=HYPERLINK(\"http://evil\")", "whatever password")
     at = admin_page()
     table = at.dataframe[-1].value
     assert table["操作"].tolist() == ["登录失败", "新增用户", "新增用户"]

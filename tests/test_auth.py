@@ -9,11 +9,11 @@ import json
 import pytest
 from auth_support import SPEC
 
-from pipelines import auth
 from pipelines.__main__ import main
-from pipelines.auth import Forbidden, LoginFailed
-from pipelines.errors import UserError
-from pipelines.store import Store
+from pipelines.auth import accounts
+from pipelines.auth.accounts import Forbidden, LoginFailed
+from pipelines.core.errors import UserError
+from pipelines.core.store import Store
 
 PASSWORD = "correct horse battery"
 NOW = dt.datetime(2020, 2, 17, 9, 0, tzinfo=dt.UTC)
@@ -26,42 +26,42 @@ def audit_rows(store: Store) -> list[tuple]:
 
 
 @pytest.mark.parametrize("role", list(SPEC))
-@pytest.mark.parametrize("permission", list(auth.PERMISSIONS))
+@pytest.mark.parametrize("permission", list(accounts.PERMISSIONS))
 def test_every_role_and_action(role, permission):
-    user = auth.Principal("u", "U", role, None)
+    user = accounts.Principal("u", "U", role, None)
     if permission in SPEC[role]:
-        assert auth.require(user, permission) is user
+        assert accounts.require(user, permission) is user
     else:
         with pytest.raises(Forbidden, match="无权限"):
-            auth.require(user, permission)
+            accounts.require(user, permission)
 
 
 def test_require_needs_a_user():
     with pytest.raises(Forbidden, match="请先登录"):
-        auth.require(None, auth.VIEW)
+        accounts.require(None, accounts.VIEW)
 
 
 def test_refusal_names_the_roles_that_may():
     with pytest.raises(Forbidden) as caught:
-        auth.require(auth.Principal("l", "L", "leader", None), auth.UPLOAD)
+        accounts.require(accounts.Principal("l", "L", "leader", None), accounts.UPLOAD)
     assert caught.value.message == "无权限：“上传数据”需要分析员角色，您当前的角色是领导"
 
 
 def test_scoped_street():
-    street_user = auth.Principal("s", "S", "leader", "江苏路街道")
-    district_user = auth.Principal("d", "D", "leader", None)
-    assert auth.scoped_street(street_user, None) == "江苏路街道"
-    assert auth.scoped_street(street_user, "江苏路街道") == "江苏路街道"
+    street_user = accounts.Principal("s", "S", "leader", "江苏路街道")
+    district_user = accounts.Principal("d", "D", "leader", None)
+    assert accounts.scoped_street(street_user, None) == "江苏路街道"
+    assert accounts.scoped_street(street_user, "江苏路街道") == "江苏路街道"
     with pytest.raises(Forbidden, match="只能查看江苏路街道"):
-        auth.scoped_street(street_user, "虹桥街道")
-    assert auth.scoped_street(district_user, None) is None
-    assert auth.scoped_street(district_user, "虹桥街道") == "虹桥街道"
+        accounts.scoped_street(street_user, "虹桥街道")
+    assert accounts.scoped_street(district_user, None) is None
+    assert accounts.scoped_street(district_user, "虹桥街道") == "虹桥街道"
 
 
 def test_add_login_and_audit_never_holds_a_password(store):
-    auth.add_user(store, "cli:root", "Wang.Li", "王丽", "analyst", None, PASSWORD)
-    user = auth.authenticate(store, " wang.li ", PASSWORD, now=NOW)
-    assert user == auth.Principal("wang.li", "王丽", "analyst", None, "password")
+    accounts.add_user(store, "cli:root", "Wang.Li", "王丽", "analyst", None, PASSWORD)
+    user = accounts.authenticate(store, " wang.li ", PASSWORD, now=NOW)
+    assert user == accounts.Principal("wang.li", "王丽", "analyst", None, "password")
     rows = audit_rows(store)
     assert [(a, b, c) for a, b, c, _, _ in rows] == [("cli:root", "user.add", "wang.li"),
                                                       ("wang.li", "login.success", "wang.li")]
@@ -74,21 +74,21 @@ def test_add_login_and_audit_never_holds_a_password(store):
 
 
 def test_five_wrong_passwords_lock_the_account(store):
-    auth.add_user(store, "cli:root", "leader1", "领导", "leader", None, PASSWORD)
+    accounts.add_user(store, "cli:root", "leader1", "领导", "leader", None, PASSWORD)
     for n in range(4):
         with pytest.raises(LoginFailed) as caught:
-            auth.authenticate(store, "leader1", f"wrong-{n}-password", now=NOW)
+            accounts.authenticate(store, "leader1", f"wrong-{n}-password", now=NOW)
         assert caught.value.message == "用户名或密码错误"
         assert caught.value.hint == "连续输错 5 次，账号将锁定 15 分钟"
     with pytest.raises(LoginFailed) as caught:
-        auth.authenticate(store, "leader1", "wrong-again-password", now=NOW)
+        accounts.authenticate(store, "leader1", "wrong-again-password", now=NOW)
     assert caught.value.message == "连续 5 次密码错误，账号已锁定 15 分钟"
     # Locked: even the right password is refused, and says until when (Shanghai time).
     with pytest.raises(LoginFailed) as caught:
-        auth.authenticate(store, "leader1", PASSWORD, now=NOW + dt.timedelta(minutes=14))
+        accounts.authenticate(store, "leader1", PASSWORD, now=NOW + dt.timedelta(minutes=14))
     assert caught.value.message == "账号 leader1 已锁定至 17:15（连续 5 次密码错误）"
     # After the lock has run out the right password works and the count starts again.
-    assert auth.authenticate(store, "leader1", PASSWORD, now=NOW + dt.timedelta(minutes=16)).role == "leader"
+    assert accounts.authenticate(store, "leader1", PASSWORD, now=NOW + dt.timedelta(minutes=16)).role == "leader"
     actions = [(a, b) for a, b, *_ in audit_rows(store)]
     assert actions == [("cli:root", "user.add"), *[("leader1", "login.failed")] * 5, ("系统", "user.lock"),
                        ("leader1", "login.failed"), ("leader1", "login.success")]
@@ -97,38 +97,38 @@ def test_five_wrong_passwords_lock_the_account(store):
 
 
 def test_an_expired_lock_starts_the_count_again(store):
-    auth.add_user(store, "cli:root", "leader1", "领导", "leader", None, PASSWORD)
+    accounts.add_user(store, "cli:root", "leader1", "领导", "leader", None, PASSWORD)
     for _ in range(5):
         with pytest.raises(LoginFailed):
-            auth.authenticate(store, "leader1", "wrong-password-x", now=NOW)
+            accounts.authenticate(store, "leader1", "wrong-password-x", now=NOW)
     later = NOW + dt.timedelta(minutes=20)
     with pytest.raises(LoginFailed, match="用户名或密码错误"):
-        auth.authenticate(store, "leader1", "wrong-password-x", now=later)
+        accounts.authenticate(store, "leader1", "wrong-password-x", now=later)
     assert store.cursor().execute("select failed_attempts, locked_until is null from users").fetchall() == [(1, True)]
 
 
 def test_lockout_is_configurable(store, monkeypatch):
     monkeypatch.setenv("FUGONG_LOGIN_MAX_FAILURES", "2")
     monkeypatch.setenv("FUGONG_LOCK_MINUTES", "60")
-    auth.add_user(store, "cli:root", "leader1", "领导", "leader", None, PASSWORD)
+    accounts.add_user(store, "cli:root", "leader1", "领导", "leader", None, PASSWORD)
     with pytest.raises(LoginFailed, match="用户名或密码错误"):
-        auth.authenticate(store, "leader1", "wrong-password-x", now=NOW)
+        accounts.authenticate(store, "leader1", "wrong-password-x", now=NOW)
     with pytest.raises(LoginFailed, match="连续 2 次密码错误，账号已锁定 60 分钟"):
-        auth.authenticate(store, "leader1", "wrong-password-x", now=NOW)
+        accounts.authenticate(store, "leader1", "wrong-password-x", now=NOW)
 
 
 def test_unknown_and_disabled_users(store):
     with pytest.raises(LoginFailed, match="用户名或密码错误"):
-        auth.authenticate(store, "nobody", PASSWORD, now=NOW)
-    auth.add_user(store, "cli:root", "gone", "离职", "leader", None, PASSWORD)
-    auth.set_disabled(store, "cli:root", "gone", True)
+        accounts.authenticate(store, "nobody", PASSWORD, now=NOW)
+    accounts.add_user(store, "cli:root", "gone", "离职", "leader", None, PASSWORD)
+    accounts.set_disabled(store, "cli:root", "gone", True)
     with pytest.raises(LoginFailed, match="用户名或密码错误"):  # a wrong password tells nothing more
-        auth.authenticate(store, "gone", "wrong-password-x", now=NOW)
+        accounts.authenticate(store, "gone", "wrong-password-x", now=NOW)
     with pytest.raises(LoginFailed, match="账号 gone 已停用"):
-        auth.authenticate(store, "gone", PASSWORD, now=NOW)
-    assert auth.load_user(store.cursor(), "gone") is None
-    auth.set_disabled(store, "cli:root", "gone", False)
-    assert auth.load_user(store.cursor(), "gone").username == "gone"
+        accounts.authenticate(store, "gone", PASSWORD, now=NOW)
+    assert accounts.load_user(store.cursor(), "gone") is None
+    accounts.set_disabled(store, "cli:root", "gone", False)
+    assert accounts.load_user(store.cursor(), "gone").username == "gone"
     reasons = [(r[0], json.loads(r[4])) for r in audit_rows(store) if r[1] == "login.failed"]
     assert reasons == [("nobody", {"reason": "unknown_user"}),
                        ("gone", {"reason": "wrong_password", "failed_attempts": 1}),
@@ -140,14 +140,14 @@ def test_unknown_and_disabled_users(store):
 
 
 def test_reset_password_unlocks_and_is_audited(store):
-    auth.add_user(store, "cli:root", "leader1", "领导", "leader", None, PASSWORD)
+    accounts.add_user(store, "cli:root", "leader1", "领导", "leader", None, PASSWORD)
     for _ in range(5):
         with pytest.raises(LoginFailed):
-            auth.authenticate(store, "leader1", "wrong-password-x")
-    auth.reset_password(store, "admin", "leader1", "a new long password")
-    assert auth.authenticate(store, "leader1", "a new long password").username == "leader1"
+            accounts.authenticate(store, "leader1", "wrong-password-x")
+    accounts.reset_password(store, "admin", "leader1", "a new long password")
+    assert accounts.authenticate(store, "leader1", "a new long password").username == "leader1"
     with pytest.raises(LoginFailed):
-        auth.authenticate(store, "leader1", PASSWORD)
+        accounts.authenticate(store, "leader1", PASSWORD)
     reset = [(r[0], r[2], json.loads(r[3]), json.loads(r[4])) for r in audit_rows(store)
              if r[1] == "user.reset_password"]
     assert reset == [("admin", "leader1", {"locked": True}, {"password": "已重置", "locked": False})]
@@ -158,22 +158,22 @@ def test_reset_password_unlocks_and_is_audited(store):
 ])
 def test_password_policy(store, password, message):
     with pytest.raises(UserError, match=message):
-        auth.add_user(store, "cli:root", "someone-long", "X", "leader", None, password)
-    assert auth.user_count(store.cursor()) == 0
+        accounts.add_user(store, "cli:root", "someone-long", "X", "leader", None, password)
+    assert accounts.user_count(store.cursor()) == 0
 
 
 @pytest.mark.parametrize("username", ["a", "x' or 1=1 --", "<script>", "名字", "a" * 70])
 def test_bad_usernames_are_refused(store, username):
     with pytest.raises(UserError, match="用户名不合规"):
-        auth.add_user(store, "cli:root", username, "X", "leader", None, PASSWORD)
+        accounts.add_user(store, "cli:root", username, "X", "leader", None, PASSWORD)
 
 
 def test_duplicate_user_and_unknown_role_or_street(store):
-    auth.add_user(store, "cli:root", "leader1", "领导", "leader", None, PASSWORD)
+    accounts.add_user(store, "cli:root", "leader1", "领导", "leader", None, PASSWORD)
     with pytest.raises(UserError, match="用户 leader1 已存在"):
-        auth.add_user(store, "cli:root", "LEADER1", "领导", "leader", None, PASSWORD)
+        accounts.add_user(store, "cli:root", "LEADER1", "领导", "leader", None, PASSWORD)
     with pytest.raises(UserError, match="未知角色：boss"):
-        auth.add_user(store, "cli:root", "boss", "X", "boss", None, PASSWORD)
+        accounts.add_user(store, "cli:root", "boss", "X", "boss", None, PASSWORD)
 
 
 def test_street_must_exist_once_there_is_data(sample_db, tmp_path):
@@ -187,44 +187,44 @@ def test_street_must_exist_once_there_is_data(sample_db, tmp_path):
     store = Store(copy)
     try:
         with pytest.raises(UserError, match="未知街道：江苏路"):
-            auth.add_user(store, "admin", "x1", "X", "leader", "江苏路", PASSWORD)
-        auth.add_user(store, "admin", "x2", "X", "leader", "虹桥街道", PASSWORD)
-        assert auth.load_user(store.cursor(), "x2").street == "虹桥街道"
+            accounts.add_user(store, "admin", "x1", "X", "leader", "江苏路", PASSWORD)
+        accounts.add_user(store, "admin", "x2", "X", "leader", "虹桥街道", PASSWORD)
+        assert accounts.load_user(store.cursor(), "x2").street == "虹桥街道"
     finally:
         store.close()
 
 
 def test_cannot_disable_yourself(store):
-    auth.add_user(store, "cli:root", "admin", "管理员", "admin", None, PASSWORD)
+    accounts.add_user(store, "cli:root", "admin", "管理员", "admin", None, PASSWORD)
     with pytest.raises(UserError, match="不能停用自己的账号"):
-        auth.set_disabled(store, "admin", "admin", True)
+        accounts.set_disabled(store, "admin", "admin", True)
 
 
 def test_update_user_role_and_scope(store):
-    auth.add_user(store, "cli:root", "u1", "甲", "leader", None, PASSWORD)
-    auth.update_user(store, "admin", "u1", role="analyst", street="江苏路街道")  # no data yet: any street
-    assert auth.load_user(store.cursor(), "u1") == auth.Principal("u1", "甲", "analyst", "江苏路街道")
-    auth.update_user(store, "admin", "u1", district=True)
-    assert auth.load_user(store.cursor(), "u1").street is None
+    accounts.add_user(store, "cli:root", "u1", "甲", "leader", None, PASSWORD)
+    accounts.update_user(store, "admin", "u1", role="analyst", street="江苏路街道")  # no data yet: any street
+    assert accounts.load_user(store.cursor(), "u1") == accounts.Principal("u1", "甲", "analyst", "江苏路街道")
+    accounts.update_user(store, "admin", "u1", district=True)
+    assert accounts.load_user(store.cursor(), "u1").street is None
     assert [r[1] for r in audit_rows(store)] == ["user.add", "user.update", "user.update"]
 
 
 def test_screen_tokens_rotate_and_revoke(store):
-    first = auth.rotate_token(store, "admin", "城运中心大屏", "江苏路街道")
+    first = accounts.rotate_token(store, "admin", "城运中心大屏", "江苏路街道")
     assert first.startswith("fgs_") and len(first) > 40
     cur = store.cursor()
-    assert auth.token_principal(cur, first) == auth.Principal("token:城运中心大屏", "大屏（城运中心大屏）", "screen",
+    assert accounts.token_principal(cur, first) == accounts.Principal("token:城运中心大屏", "大屏（城运中心大屏）", "screen",
                                                               "江苏路街道", "token")
-    second = auth.rotate_token(store, "admin", "城运中心大屏", None)
-    assert auth.token_principal(cur, first) is None
-    assert auth.token_principal(cur, second).street is None
+    second = accounts.rotate_token(store, "admin", "城运中心大屏", None)
+    assert accounts.token_principal(cur, first) is None
+    assert accounts.token_principal(cur, second).street is None
     for bad in ("", "fgs_", "fgs_" + "x" * 43, second[:-1], "x" * 500):
-        assert auth.token_principal(cur, bad) is None
-    auth.revoke_token(store, "admin", "城运中心大屏")
-    assert auth.token_principal(cur, second) is None
+        assert accounts.token_principal(cur, bad) is None
+    accounts.revoke_token(store, "admin", "城运中心大屏")
+    assert accounts.token_principal(cur, second) is None
     with pytest.raises(UserError, match="没有有效令牌"):
-        auth.revoke_token(store, "admin", "城运中心大屏")
-    listed = auth.list_tokens(cur)
+        accounts.revoke_token(store, "admin", "城运中心大屏")
+    listed = accounts.list_tokens(cur)
     assert listed.fillna({"street": "全区"})[["token_id", "name", "street", "live", "created_by", "revoked_by"]] \
         .values.tolist() == [[2, "城运中心大屏", "全区", False, "admin", "admin"], [1, "城运中心大屏", "江苏路街道", False, "admin", "admin"]]
     # The tokens themselves are nowhere in the database file's tables or its audit.
@@ -235,40 +235,40 @@ def test_screen_tokens_rotate_and_revoke(store):
 
 
 def test_list_users_never_shows_hashes(store):
-    auth.add_user(store, "cli:root", "u1", "甲", "leader", "江苏路街道", PASSWORD)
-    frame = auth.list_users(store.cursor())
+    accounts.add_user(store, "cli:root", "u1", "甲", "leader", "江苏路街道", PASSWORD)
+    frame = accounts.list_users(store.cursor())
     assert "password_hash" not in frame.columns
     assert frame[["username", "display_name", "role", "street", "has_password", "disabled", "locked"]] \
         .values.tolist() == [["u1", "甲", "leader", "江苏路街道", True, False, False]]
 
 
 def test_oidc_users_match_by_email(store):
-    auth.add_user(store, "admin", "li", "李", "leader", None, None, email="Li@Example.gov.cn")
-    assert auth.login_oidc(store, "li@example.gov.cn") == auth.Principal("li", "李", "leader", None, "oidc")
+    accounts.add_user(store, "admin", "li", "李", "leader", None, None, email="Li@Example.gov.cn")
+    assert accounts.login_oidc(store, "li@example.gov.cn") == accounts.Principal("li", "李", "leader", None, "oidc")
     with pytest.raises(LoginFailed, match="这个账号只能用统一身份认证登录"):
-        auth.authenticate(store, "li", PASSWORD)
+        accounts.authenticate(store, "li", PASSWORD)
     with pytest.raises(LoginFailed, match="未开通或已停用"):
-        auth.login_oidc(store, "stranger@example.com")
+        accounts.login_oidc(store, "stranger@example.com")
     with pytest.raises(UserError, match="请设置密码"):
-        auth.add_user(store, "admin", "nopass", "无", "leader", None, None)
+        accounts.add_user(store, "admin", "nopass", "无", "leader", None, None)
 
 
 def test_demo_users_only_in_the_sample(store):
     with pytest.raises(UserError, match="示例账号只能加到示例数据库中"):
-        auth.add_demo_users(store)
-    assert auth.user_count(store.cursor()) == 0  # a real database starts with no users
+        accounts.add_demo_users(store)
+    assert accounts.user_count(store.cursor()) == 0  # a real database starts with no users
 
 
 def test_sample_has_one_demo_user_per_role(sample_db):
-    from pipelines.store import open_store
+    from pipelines.core.store import open_store
 
     cur = open_store(sample_db).cursor()
-    users = auth.list_users(cur)
-    assert sorted(users["role"].unique()) == sorted(auth.ROLES)
+    users = accounts.list_users(cur)
+    assert sorted(users["role"].unique()) == sorted(accounts.ROLES)
     assert users.fillna({"street": "全区"})[["username", "role", "street"]].values.tolist() == sorted(
-        ([u, r, s or "全区"] for u, _, r, s, _ in auth.DEMO_USERS), key=lambda x: (x[1], x[0]))
-    token = open_store(sample_db).meta(auth.DEMO_TOKEN_META)
-    assert auth.token_principal(cur, token).role == "screen"
+        ([u, r, s or "全区"] for u, _, r, s, _ in accounts.DEMO_USERS), key=lambda x: (x[1], x[0]))
+    token = open_store(sample_db).meta(accounts.DEMO_TOKEN_META)
+    assert accounts.token_principal(cur, token).role == "screen"
 
 
 # -- CLI -----------------------------------------------------------------------------------------
@@ -309,10 +309,10 @@ def test_cli_users_and_tokens(tmp_path, monkeypatch, capsys):
     token = url.split("token=")[1]
     store = Store(db)
     try:
-        assert auth.token_principal(store.cursor(), token).username == "token:城运中心大屏"
-        assert auth.authenticate(store, "admin", PASSWORD).role == "admin"
+        assert accounts.token_principal(store.cursor(), token).username == "token:城运中心大屏"
+        assert accounts.authenticate(store, "admin", PASSWORD).role == "admin"
         with pytest.raises(LoginFailed, match="账号 jsl 已停用"):
-            auth.authenticate(store, "jsl", "typed password one")
+            accounts.authenticate(store, "jsl", "typed password one")
         actions = [(a.split(":")[0], b) for a, b, *_ in audit_rows(store)]
     finally:
         store.close()
@@ -332,15 +332,15 @@ def test_cli_interactive_passwords_must_match(tmp_path, monkeypatch, capsys):
 def test_default_hash_is_argon2id_rfc9106(monkeypatch):
     monkeypatch.delenv("FUGONG_ARGON2_TIME_COST", raising=False)
     monkeypatch.delenv("FUGONG_ARGON2_MEMORY_KIB", raising=False)
-    hashed = auth.hash_password(PASSWORD)
+    hashed = accounts.hash_password(PASSWORD)
     assert hashed.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
-    assert auth._verify(hashed, PASSWORD) and not auth._verify(hashed, PASSWORD + "x")
+    assert accounts._verify(hashed, PASSWORD) and not accounts._verify(hashed, PASSWORD + "x")
 
 
 def test_a_hash_of_another_cost_is_upgraded_at_login(store, monkeypatch):
-    auth.add_user(store, "cli:root", "u1", "甲", "leader", None, PASSWORD)  # test cost
+    accounts.add_user(store, "cli:root", "u1", "甲", "leader", None, PASSWORD)  # test cost
     monkeypatch.setenv("FUGONG_ARGON2_TIME_COST", "2")
-    auth.authenticate(store, "u1", PASSWORD)
+    accounts.authenticate(store, "u1", PASSWORD)
     stored = store.cursor().execute("select password_hash from users").fetchall()[0][0]
     assert stored.startswith("$argon2id$v=19$m=8192,t=2,p=4$")
-    assert auth.authenticate(store, "u1", PASSWORD).username == "u1"
+    assert accounts.authenticate(store, "u1", PASSWORD).username == "u1"

@@ -31,11 +31,13 @@ from workbooks import (
     write_xlsx,
 )
 
-from pipelines import bench
-from pipelines.commit import rollback_batch
-from pipelines.contract import SHEETS
-from pipelines.store import Store, latest_rows_sql, read_sql
-from pipelines.validate import validate
+from bench import run
+from pipelines.batches.commit import rollback_batch
+from pipelines.core.contract import SHEETS
+from pipelines.core.store import Store, latest_rows_sql, read_sql
+from pipelines.ingest.validate import validate
+
+pytestmark = pytest.mark.slow  # the benchmark CLI in a child interpreter
 
 ROOT = Path(__file__).resolve().parent.parent
 CHECK_HEADER = ["日期", "楼宇编号", "封闭管理", "排摸登记", "应对预案", "卫生消毒", "组织动员", "企业服务", "物业履责评分",
@@ -45,8 +47,8 @@ CHECK_HEADER = ["日期", "楼宇编号", "封闭管理", "排摸登记", "应�
 def test_benchmark_runs_at_the_smallest_scale(tmp_path):
     # The command as a user runs it, in its own interpreter: its groups run in spawned children, and a pool
     # whose worker died would wait for ever, so a timeout turns that into a failure instead of a hung suite.
-    out = tmp_path / "bench.json"
-    done = subprocess.run([sys.executable, "-m", "pipelines", "bench", "--scale", "tiny", "--runs", "1",
+    out = tmp_path / "run.json"
+    done = subprocess.run([sys.executable, "-m", "bench", "--scale", "tiny", "--runs", "1",
                            "--workdir", str(tmp_path / "work"), "--json", str(out)],
                           cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
@@ -75,7 +77,7 @@ def test_benchmark_runs_at_the_smallest_scale(tmp_path):
     # the data is made once per scale and reused
     assert sum("生成" in line for line in done.stdout.splitlines()) == 1
     again_out = tmp_path / "again.json"
-    again = subprocess.run([sys.executable, "-m", "pipelines", "bench", "--scale", "tiny", "--runs", "1",
+    again = subprocess.run([sys.executable, "-m", "bench", "--scale", "tiny", "--runs", "1",
                             "--only", "regrade", "--workdir", str(tmp_path / "work"), "--json", str(again_out)],
                            cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert again.returncode == 0, again.stderr[-2000:]
@@ -206,18 +208,18 @@ def test_the_pandas_version_finds_what_validate_finds(tmp_path, store):
         return_row("2020-02-21", C1, None),  # required
     ]
     path = write_xlsx(tmp_path / "日报.xlsx", [Sheet("返岗日报", [["返岗日报（测试）"], RETURN_HEADER, *rows])])
-    findings = validate(store.cursor(), read_file(path), bench.TODAY)
+    findings = validate(store.cursor(), read_file(path), run.TODAY)
     expected = {(int(r.row), r.rule) for r in findings.itertuples()}
-    found = bench.pandas_checks(path, store)
+    found = run.pandas_checks(path, store)
     assert {(int(r.row), r.rule) for r in found.itertuples()} == expected
     assert {rule for _, rule in expected} == {
         "over_staffed", "duplicate_key", "type", "before_period", "future_date", "credit_code", "unknown_company",
         "negative", "required"}
 
 
-@pytest.mark.parametrize("name", sorted(bench.SCALES))
+@pytest.mark.parametrize("name", sorted(run.SCALES))
 def test_scales_are_the_ones_the_issue_names(name):
-    scale = bench.SCALES[name]
+    scale = run.SCALES[name]
     expected = {"tiny": (8, 200, 10), "street": (40, 2_000, 60), "district": (400, 20_000, 60),
                 "city": (10_000, 500_000, 90)}[name]
     assert (scale.buildings, scale.companies, scale.days) == expected

@@ -20,7 +20,9 @@ from workbooks import (
     write_xlsx,
 )
 
-from pipelines.store import Store
+from pipelines.core.store import Store
+
+pytestmark = pytest.mark.slow  # the CLI in child processes
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -13,9 +13,11 @@ from pathlib import Path
 import pytest
 from upload_helpers import copy_db
 
-from pipelines.commit import commit_upload
-from pipelines.ingest import read_upload
-from pipelines.store import Store
+from pipelines.batches.commit import commit_upload
+from pipelines.core.store import Store
+from pipelines.ingest.read import read_upload
+
+pytestmark = pytest.mark.slow  # a child process killed mid-commit
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2026, 1, 1)
@@ -24,9 +26,10 @@ DAYS = 760  # x ~200 companies: more rows than a DuckDB row group, so the dying 
 CHILD = """
 import datetime, os, signal, sys
 sys.path.insert(0, {root!r})
-from pipelines import commit
-from pipelines.ingest import read_upload
-from pipelines.store import Store
+from pipelines.batches import commit
+from pipelines.core import hooks
+from pipelines.ingest.read import read_upload
+from pipelines.core.store import Store
 
 
 def die(cur, days):
@@ -38,7 +41,7 @@ def die(cur, days):
 
 store = Store({db!r})
 upload = read_upload("返岗日报.csv", open({file!r}, "rb").read())
-commit.AFTER_WRITE.append(die)
+hooks.after_write(order=99)(die)
 commit.commit_upload(store, upload, "分析员", confirm_warnings=True, today=datetime.date(2026, 1, 1))
 print("committed", flush=True)
 """

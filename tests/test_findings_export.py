@@ -9,11 +9,11 @@ import openpyxl
 import pytest
 from upload_helpers import xlsx_bytes
 
-from pipelines.contract import BUILDINGS
-from pipelines.findings_export import LIST_SHEET, findings_workbook, neutralise
-from pipelines.ingest import read_upload
-from pipelines.store import Store, refresh_current
-from pipelines.validate import validate
+from pipelines.core.contract import BUILDINGS
+from pipelines.core.store import Store, refresh_current
+from pipelines.ingest.findings_workbook import LIST_SHEET, findings_workbook, neutralise
+from pipelines.ingest.read import read_upload
+from pipelines.ingest.validate import validate
 
 TODAY = dt.date(2020, 3, 31)
 RED, YELLOW = "FFF8CBAD", "FFFFE699"

@@ -17,10 +17,10 @@ import pandas as pd
 import pytest
 from grading_data import DAYS, TEST_CONFIG, WEIGHTS, D
 
-from pipelines import grade
-from pipelines.commit import rollback_batch
-from pipelines.errors import UserError
-from pipelines.store import Store
+from pipelines.batches.commit import rollback_batch
+from pipelines.core.errors import UserError
+from pipelines.core.store import Store
+from pipelines.grading import grade
 
 JSL1, JSL2, HYL1, HYL2 = "JSL-901", "JSL-902", "HYL-901", "HYL-902"
 

@@ -18,9 +18,9 @@ import grading_data as gd
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from pipelines import grade
-from pipelines.contract import CHECK_AREAS
-from pipelines.store import Store
+from pipelines.core.contract import CHECK_AREAS
+from pipelines.core.store import Store
+from pipelines.grading import grade
 
 DAY1, DAY2 = dt.date(2020, 2, 20), dt.date(2020, 2, 21)
 ITEMS = tuple(n for _, n in CHECK_AREAS.values())

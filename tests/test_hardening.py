@@ -14,12 +14,13 @@ import pytest
 import xlsxwriter
 from auth_support import DEMO_BY_ROLE, ROOT, SPEC, page_as, rendered_bytes
 
-from pipelines import auth, sample
-from pipelines.commit import check_upload, commit_upload
-from pipelines.errors import UserError
-from pipelines.ingest import read_upload
-from pipelines.store import Store, open_store
-from ui.access import PAGES
+from pipelines.auth import accounts
+from pipelines.batches.commit import check_upload, commit_upload
+from pipelines.core.errors import UserError
+from pipelines.core.store import Store, open_store
+from pipelines.demo import sample
+from pipelines.ingest.read import read_upload
+from ui.nav import PAGES
 
 SCRIPT = '<script>alert("xss")</script>'
 IMG = "<img src=x onerror=alert(1)>"
@@ -64,7 +65,7 @@ def hostile_db(tmp_path_factory):
     })
     upload = read_upload(f"{IMG}.xlsx", content)
     commit_upload(store, upload, "analyst", confirm_warnings=True, today=sample.END)
-    auth.add_user(store, "admin", "evil", f"{SCRIPT}名", "leader", None, PASSWORD)
+    accounts.add_user(store, "admin", "evil", f"{SCRIPT}名", "leader", None, PASSWORD)
     return path
 
 
@@ -195,9 +196,9 @@ def test_keep_raw_file_takes_no_path_from_its_arguments(tmp_path):
 
 def test_login_names_are_data_not_sql(store):
     for hostile in ("admin' --", "x' or '1'='1", "'; drop table users; --"):
-        with pytest.raises(auth.LoginFailed, match="用户名或密码错误"):
-            auth.authenticate(store, hostile, "whatever password")
+        with pytest.raises(accounts.LoginFailed, match="用户名或密码错误"):
+            accounts.authenticate(store, hostile, "whatever password")
     rows = store.cursor().execute("select actor, cast(after as varchar) from audit order by audit_id").fetchall()
     assert [a for a, _ in rows] == ["admin' --", "x' or '1'='1", "'; drop table users; --"]
     assert all(json.loads(after) == {"reason": "unknown_user"} for _, after in rows)
-    assert auth.user_count(store.cursor()) == 0
+    assert accounts.user_count(store.cursor()) == 0

@@ -27,9 +27,9 @@ from workbooks import (
     write_xlsx,
 )
 
-from pipelines.errors import RejectedUpload, UserError
-from pipelines.ingest import Limits, read_upload
-from pipelines.validate import stage
+from pipelines.core.errors import RejectedUpload, UserError
+from pipelines.ingest.read import Limits, read_upload
+from pipelines.ingest.validate import stage
 
 D = dt.date
 FEB17 = D(2020, 2, 17)
@@ -108,7 +108,7 @@ def commit_directory(store, tmp_path) -> None:
 
 
 def upload_frame(upload):
-    from pipelines.findings import sort_findings, to_frame
+    from pipelines.ingest.findings import sort_findings, to_frame
 
     return sort_findings(to_frame(upload.findings))
 

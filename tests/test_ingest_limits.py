@@ -14,9 +14,9 @@ import pytest
 import xlsxwriter
 from upload_helpers import xlsx_bytes
 
-from pipelines import ingest
-from pipelines.errors import UserError
-from pipelines.ingest import Limits, read_upload
+from pipelines.core.errors import UserError
+from pipelines.ingest import read
+from pipelines.ingest.read import Limits, read_upload
 
 HEADER = ["楼宇编号", "楼宇名称", "所属街道", "经度", "纬度", "建筑面积"]
 ROW = ["JSL-001", "大厦", "江苏路街道", 121.43, 31.22, 1000]
@@ -29,7 +29,7 @@ def no_excel_reader(monkeypatch):
     def refuse(*_args, **_kwargs):
         raise AssertionError("fastexcel was asked to read a file that should have been refused")
 
-    monkeypatch.setattr(ingest.fastexcel, "read_excel", refuse)
+    monkeypatch.setattr(read.fastexcel, "read_excel", refuse)
 
 
 @contextmanager

@@ -14,14 +14,15 @@ import xlsxwriter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipelines.commit import _write_batch, commit_upload
-from pipelines.contract import EXAMPLE_IDS, SHEETS
-from pipelines.errors import UserError
-from pipelines.findings import COLUMNS, RULE_LABELS, has_errors
-from pipelines.ingest import read_upload
-from pipelines.store import Store
-from pipelines.template import template_bytes
-from pipelines.validate import validate
+from pipelines.batches.commit import commit_upload
+from pipelines.batches.write import write_batch
+from pipelines.core.contract import EXAMPLE_IDS, SHEETS
+from pipelines.core.errors import UserError
+from pipelines.core.store import Store
+from pipelines.ingest.findings import COLUMNS, RULE_LABELS, has_errors
+from pipelines.ingest.read import read_upload
+from pipelines.ingest.template import template_bytes
+from pipelines.ingest.validate import validate
 
 TODAY = dt.date(2020, 3, 31)
 EXAMPLES = int(os.environ.get("FUGONG_PROPERTY_EXAMPLES", "120"))
@@ -121,7 +122,7 @@ def _check(store: Store, name: str, content: bytes) -> None:
         # A clean load really loads: the write that a commit would do succeeds (and is rolled back).
         with store.dry_run() as dry:
             validate(dry, upload, TODAY)
-            _write_batch(store, dry, upload, "test", "property")
+            write_batch(store, dry, upload, "test", "property")
 
 
 @settings(max_examples=EXAMPLES, deadline=None, database=None,
@@ -157,6 +158,6 @@ def test_damaged_workbooks_are_read_or_refused_with_a_user_error(store, damage):
 
 
 def test_header_folding_helper_is_recognised():
-    from pipelines.contract import match_header
+    from pipelines.core.contract import match_header
     assert match_header("companies", _fold("员工总数")) == "employees"
     assert unicodedata.normalize("NFKC", _fold("uscc")).strip().lower().replace("*", "").startswith("u")

@@ -12,10 +12,12 @@ from auth_support import logged_in
 from streamlit.testing.v1 import AppTest
 from upload_helpers import copy_db, xlsx_bytes
 
-from pipelines import auth, metrics
-from pipelines.commit import commit_upload
-from pipelines.ingest import read_upload
-from pipelines.store import SHANGHAI, open_store
+from pipelines.auth import accounts
+from pipelines.batches.commit import commit_upload
+from pipelines.core.settings import TZ as SHANGHAI
+from pipelines.core.store import open_store
+from pipelines.ingest.read import read_upload
+from pipelines.situation import metrics
 from ui import kiosk
 
 KIOSK = "../app_pages/kiosk.py"
@@ -168,7 +170,7 @@ def _briefing_in_app(day):
 
 def test_screen_role_sees_only_the_kiosk(kiosk_db):
     cur = open_store(kiosk_db).cursor()
-    token = open_store(kiosk_db).meta(auth.DEMO_TOKEN_META, cur)
+    token = open_store(kiosk_db).meta(accounts.DEMO_TOKEN_META, cur)
     at = AppTest.from_file("../streamlit_app.py", default_timeout=60)
     at.query_params["kiosk"] = "1"
     at.query_params["token"] = token

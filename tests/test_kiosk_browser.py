@@ -10,8 +10,8 @@ from auth_support import DEMO_PASSWORD
 from browser_support import CHROMIUM, FLAGS, ROOT, needs_chromium, record_outside, serve
 from upload_helpers import copy_db, xlsx_bytes
 
-from pipelines import auth
-from pipelines.store import Store
+from pipelines.auth import accounts
+from pipelines.core.store import Store
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOTS = ROOT / "docs" / "screenshots"
@@ -21,7 +21,7 @@ def _facts(db) -> tuple[str, dt.date, int, bytes]:
     store = Store(db)
     try:
         cur = store.cursor()
-        token = store.meta(auth.DEMO_TOKEN_META, cur)
+        token = store.meta(accounts.DEMO_TOKEN_META, cur)
         day = cur.execute("select max(report_date) from daily_returns").fetchall()[0][0]
         on_site = int(cur.execute("select sum(on_site) from daily_returns where report_date = ?", [day]
                                   ).fetchall()[0][0])

@@ -10,8 +10,8 @@ import pytest
 from auth_support import APP, DEMO_BY_ROLE, app_as, page_as
 from streamlit.testing.v1 import AppTest
 
-from pipelines import auth
-from pipelines.store import Store, open_store
+from pipelines.auth import accounts
+from pipelines.core.store import Store, open_store
 
 PASSWORD = "correct horse battery"
 
@@ -52,7 +52,7 @@ def test_a_real_database_starts_with_no_users_and_explains_the_first_admin(real_
 
 
 def test_login_lockout_and_audit(real_db):
-    auth.add_user(store_of(real_db), "cli:root", "leader1", "刘领导", "leader", None, PASSWORD)
+    accounts.add_user(store_of(real_db), "cli:root", "leader1", "刘领导", "leader", None, PASSWORD)
     at = app_as(None).run()
     for n in range(4):
         submit_login(at, "leader1", f"wrong password {n}")
@@ -71,7 +71,7 @@ def test_login_lockout_and_audit(real_db):
 
 
 def test_login_then_logout(real_db):
-    auth.add_user(store_of(real_db), "cli:root", "leader1", "刘领导", "leader", "江苏路街道", PASSWORD)
+    accounts.add_user(store_of(real_db), "cli:root", "leader1", "刘领导", "leader", "江苏路街道", PASSWORD)
     at = app_as(None).run()
     submit_login(at, "Leader1", PASSWORD)
     assert not at.exception
@@ -86,7 +86,7 @@ def test_login_then_logout(real_db):
 
 def test_idle_timeout(real_db, monkeypatch):
     monkeypatch.setenv("FUGONG_IDLE_MINUTES", "30")
-    auth.add_user(store_of(real_db), "cli:root", "leader1", "刘领导", "leader", None, PASSWORD)
+    accounts.add_user(store_of(real_db), "cli:root", "leader1", "刘领导", "leader", None, PASSWORD)
     at = app_as("leader1")
     at.session_state["auth_seen"] = time.time() - 29 * 60
     at.run()
@@ -99,21 +99,21 @@ def test_idle_timeout(real_db, monkeypatch):
 
 def test_a_disabled_user_is_logged_out_at_the_next_click(real_db):
     store = store_of(real_db)
-    auth.add_user(store, "cli:root", "leader1", "刘领导", "leader", None, PASSWORD)
+    accounts.add_user(store, "cli:root", "leader1", "刘领导", "leader", None, PASSWORD)
     at = app_as("leader1").run()
     assert [t.value for t in at.title] == ["态势总览"]
-    auth.set_disabled(store, "cli:root", "leader1", True)
+    accounts.set_disabled(store, "cli:root", "leader1", True)
     at.run()
     assert [e.value for e in at.error] == ["账号已停用或不存在，已退出\n\n请联系管理员"]
 
 
 def test_a_role_change_applies_at_the_next_click(real_db):
     store = store_of(real_db)
-    auth.add_user(store, "cli:root", "u1", "甲", "admin", None, PASSWORD)
+    accounts.add_user(store, "cli:root", "u1", "甲", "admin", None, PASSWORD)
     at = app_as("u1").run()
     at.switch_page("app_pages/admin.py").run()
     assert [t.value for t in at.title] == ["用户与审计"]
-    auth.update_user(store, "cli:root", "u1", role="leader")
+    accounts.update_user(store, "cli:root", "u1", role="leader")
     at.run()  # at the next click the admin page is gone from the navigation
     assert [t.value for t in at.title] == ["态势总览"]
     assert not at.text_input
@@ -130,7 +130,7 @@ def kiosk(token: str) -> AppTest:
 
 def test_kiosk_token(real_db):
     store = store_of(real_db)
-    token = auth.rotate_token(store, "admin", "城运中心大屏", None)
+    token = accounts.rotate_token(store, "admin", "城运中心大屏", None)
     at = kiosk(token).run()
     assert not at.exception
     assert not at.error and not at.text_input  # no login form, no refusal
@@ -138,7 +138,7 @@ def test_kiosk_token(real_db):
     at.run()
     logins = [(a, b) for a, b, _, _ in audit(real_db) if b.startswith("login")]
     assert logins == [("token:城运中心大屏", "login.success")]  # once per session, not per refresh
-    auth.rotate_token(store, "admin", "城运中心大屏", None)  # the old link stops at the next refresh
+    accounts.rotate_token(store, "admin", "城运中心大屏", None)  # the old link stops at the next refresh
     at.run()
     assert [e.value for e in at.error] == ["大屏链接无效或已失效"]
     at.run()
@@ -147,7 +147,7 @@ def test_kiosk_token(real_db):
 
 
 def test_kiosk_token_never_opens_other_pages(real_db):
-    token = auth.rotate_token(store_of(real_db), "admin", "城运中心大屏", None)
+    token = accounts.rotate_token(store_of(real_db), "admin", "城运中心大屏", None)
     at = kiosk(token).run()
     for file in ("app_pages/overview.py", "app_pages/admin.py"):
         with pytest.raises(ValueError):
@@ -160,7 +160,7 @@ def test_sample_login_page_shows_demo_accounts(sample_db, monkeypatch):
     assert "示例数据" in at.markdown[0].value
     demo = at.dataframe[0].value
     assert demo[["用户名", "密码", "角色"]].values.tolist() == [
-        [u, p, auth.ROLES[r]] for u, _, r, _, p in auth.DEMO_USERS]
+        [u, p, accounts.ROLES[r]] for u, _, r, _, p in accounts.DEMO_USERS]
     assert at.code[0].value.startswith("http://localhost:8501/?kiosk=1&token=fgs_")
     submit_login(at, DEMO_BY_ROLE["analyst"], "demo-analyst")
     assert [t.value for t in at.title] == ["态势总览"]
@@ -168,7 +168,7 @@ def test_sample_login_page_shows_demo_accounts(sample_db, monkeypatch):
 
 def test_oidc_is_optional_and_maps_by_email(real_db):
     store = store_of(real_db)
-    auth.add_user(store, "admin", "li", "李", "leader", None, None, email="li@example.gov.cn")
+    accounts.add_user(store, "admin", "li", "李", "leader", None, None, email="li@example.gov.cn")
     plain = app_as(None)
     plain.user = {"is_logged_in": True, "email": "li@example.gov.cn"}  # ignored: no [auth] configured
     plain.run()
@@ -202,7 +202,7 @@ def test_oidc_is_optional_and_maps_by_email(real_db):
 
 
 def test_page_guard_uses_the_same_session(real_db):
-    auth.add_user(store_of(real_db), "cli:root", "a1", "甲", "analyst", None, PASSWORD)
+    accounts.add_user(store_of(real_db), "cli:root", "a1", "甲", "analyst", None, PASSWORD)
     at = page_as("app_pages/admin.py", "a1").run()
     assert at.error[0].value == "无权限：“管理用户”需要管理员角色，您当前的角色是分析员\n\n如确需此权限，请联系管理员"
 
@@ -215,5 +215,5 @@ def test_an_older_sample_without_users_gets_its_demo_accounts(tmp_path, monkeypa
     monkeypatch.setenv("FUGONG_DB", str(path))
     at = app_as(None).run()
     assert not at.exception and [t.label for t in at.text_input] == ["用户名", "密码"]
-    assert at.dataframe[0].value["用户名"].tolist() == [u for u, *_ in auth.DEMO_USERS]
-    assert auth.user_count(store_of(path).cursor()) == len(auth.DEMO_USERS)
+    assert at.dataframe[0].value["用户名"].tolist() == [u for u, *_ in accounts.DEMO_USERS]
+    assert accounts.user_count(store_of(path).cursor()) == len(accounts.DEMO_USERS)

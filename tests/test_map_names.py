@@ -13,7 +13,7 @@ from browser_support import CHROMIUM, FLAGS, ROOT, needs_chromium, record_outsid
 from situation_books import EVIL_NAME, one_building_store
 from streamlit.testing.v1 import AppTest
 
-from pipelines import risk
+from pipelines.grading import risk
 
 
 @pytest.fixture(scope="module")

@@ -6,10 +6,11 @@ import datetime as dt
 
 from upload_helpers import copy_db, xlsx_bytes
 
-from pipelines import grade, metrics
-from pipelines.commit import check_upload, commit_upload
-from pipelines.ingest import read_upload
-from pipelines.store import Store
+from pipelines.batches.commit import check_upload, commit_upload
+from pipelines.core.store import Store
+from pipelines.grading import grade
+from pipelines.ingest.read import read_upload
+from pipelines.situation import metrics
 
 TODAY = dt.date(2020, 12, 31)
 

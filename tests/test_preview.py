@@ -8,13 +8,13 @@ import pandas as pd
 import pytest
 from upload_helpers import copy_db, xlsx_bytes
 
-from pipelines import grade
-from pipelines.commit import commit_upload, commit_uploads, rollback_batch
-from pipelines.contract import COMPANIES, DAILY_RETURNS, credit_check_char
-from pipelines.errors import StaleState, UserError
-from pipelines.ingest import read_upload
-from pipelines.preview import _grade_changes, batch_list, preview_rollback, preview_uploads
-from pipelines.store import Store
+from pipelines.batches.commit import commit_upload, commit_uploads, rollback_batch
+from pipelines.batches.preview import _grade_changes, batch_list, preview_rollback, preview_uploads
+from pipelines.core.contract import COMPANIES, DAILY_RETURNS, credit_check_char
+from pipelines.core.errors import StaleState, UserError
+from pipelines.core.store import Store
+from pipelines.grading import grade
+from pipelines.ingest.read import read_upload
 
 TODAY = dt.date(2020, 3, 31)
 NEW_CODE = "91310105MA1XY70K0" + credit_check_char("91310105MA1XY70K0")

@@ -9,8 +9,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from pipelines import export, privacy
-from pipelines.contract import SHEETS
+from pipelines.core import export, privacy
+from pipelines.core.contract import SHEETS
 
 
 @pytest.mark.parametrize("value, masked", [

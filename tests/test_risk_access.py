@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 from auth_support import page_as
 
-from pipelines import sample
-from pipelines.store import open_store
+from pipelines.core.store import open_store
+from pipelines.demo import sample
 
 PERIOD = [dt.date(2020, 2, 17) + dt.timedelta(d) for d in range(3)]
 

@@ -12,18 +12,19 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pipelines.store import ROOT, open_store
+from pipelines.core.settings import ROOT
+from pipelines.core.store import open_store
 
 PAGE = str(ROOT / "app_pages" / "risk.py")
 RANK = {"低": 1, "中": 2, "高": 3}
 
 
 @pytest.fixture(scope="module")
-def risk_db(sample_db, tmp_path_factory) -> Path:
+def risk_db(sample_db_path, tmp_path_factory) -> Path:
     """A private copy of the sample database (this module writes overrides into it)."""
-    open_store(sample_db).con.execute("checkpoint")  # everything in the main file before copying it
+    open_store(sample_db_path).con.execute("checkpoint")  # everything in the main file before copying it
     path = tmp_path_factory.mktemp("risk_page") / "sample.duckdb"
-    shutil.copy(sample_db, path)
+    shutil.copy(sample_db_path, path)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("FUGONG_DB", str(path))
         yield path

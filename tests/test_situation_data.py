@@ -9,18 +9,19 @@ import pandas as pd
 import pytest
 from situation_books import EVIL_NAME, credit_code, one_building_store, upload, workbook
 
-from pipelines import buildings, company_requests, feed, geo, metrics, projection, risk
-from pipelines.commit import rollback_batch
-from pipelines.contract import REQUESTS
-from pipelines.errors import UserError
-from pipelines.store import open_store
+from pipelines.batches.commit import rollback_batch
+from pipelines.core.contract import REQUESTS
+from pipelines.core.errors import UserError
+from pipelines.core.store import open_store
+from pipelines.grading import risk
+from pipelines.situation import buildings, company_requests, feed, geo, metrics, projection
 
 LAST = dt.date(2020, 2, 19)  # the small sample runs 2020-02-10 .. 2020-02-19
 
 
 @pytest.fixture(scope="module")
-def cur(sample_db):
-    c = open_store(sample_db).cursor()
+def cur(sample_db_path):
+    c = open_store(sample_db_path).cursor()
     yield c
     c.close()
 
@@ -285,7 +286,7 @@ def test_bad_street_outlines_are_refused_in_chinese(payload, message):
 # -- the feed ----------------------------------------------------------------------------------------
 
 def test_feed_lists_uploads_rollbacks_requests_fever_grades_and_overrides(tmp_path):
-    from pipelines import grade
+    from pipelines.grading import grade
 
     store = one_building_store(tmp_path / "f.duckdb", name="测试大厦")
     extra = upload(store, "late.xlsx", workbook([(REQUESTS, ["request_id", "request_date", "credit_code", "category",

@@ -13,18 +13,23 @@ import pytest
 from auth_support import DEMO_BY_ROLE, STREET_OF, STREET_USER, logged_in
 from streamlit.testing.v1 import AppTest
 
-from pipelines.store import open_store
-from ui.common import md
+from pipelines.core.store import open_store
+from ui.widgets import md
 
 LAST = dt.date(2020, 2, 19)
 TIMEOUT = 60
 
 
 @pytest.fixture(scope="module")
-def cur(sample_db):
-    c = open_store(sample_db).cursor()
+def cur(sample_db_path):
+    c = open_store(sample_db_path).cursor()
     yield c
     c.close()
+
+
+@pytest.fixture(autouse=True)
+def _pages_open_the_sample(sample_db):
+    """Every page run here opens the sample database (FUGONG_DB, set for each test by the fixture)."""
 
 
 def run(page: str, role: str = "leader", user: str | None = None, **query) -> AppTest:

@@ -6,14 +6,14 @@ import pytest
 from auth_support import logged_in, user_for
 from streamlit.testing.v1 import AppTest
 
-from ui.access import PAGE_BY_FILE
+from ui.nav import PAGE_BY_FILE
 
 PAGES = sorted(p.name for p in (Path(__file__).parent.parent / "app_pages").glob("*.py"))
 
 
 @pytest.mark.parametrize("page", PAGES)
 def test_page_renders(sample_db, page):
-    # Each page as a demo user who may see it (ui/access.PAGES says which permission it needs).
+    # Each page as a demo user who may see it (ui/nav.PAGES says which permission it needs).
     at = logged_in(AppTest.from_file(f"../app_pages/{page}", default_timeout=30),
                    user_for(PAGE_BY_FILE[f"app_pages/{page}"].permission)).run()
     assert not at.exception, at.exception

@@ -28,11 +28,11 @@ from workbooks import (
     write_xlsx,
 )
 
-from pipelines import commit
-from pipelines.commit import check_upload, rollback_batch
-from pipelines.contract import SHEETS
-from pipelines.errors import RejectedUpload, StaleState, UserError
-from pipelines.store import open_store
+from pipelines.batches.commit import check_upload, rollback_batch
+from pipelines.core import hooks
+from pipelines.core.contract import SHEETS
+from pipelines.core.errors import RejectedUpload, StaleState, UserError
+from pipelines.core.store import open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 RAW_TABLES = [f"raw_{spec.kind}" for spec in SHEETS]
@@ -201,12 +201,13 @@ def test_a_failure_during_the_commit_leaves_no_trace(store, tmp_path, monkeypatc
     def broken_hook(cur, days):
         raise RuntimeError("grading failed")
 
-    monkeypatch.setattr(commit, "AFTER_WRITE", [broken_hook])
+    monkeypatch.setattr(hooks, "DERIVED_MODULES", ())
+    monkeypatch.setattr(hooks, "AFTER_WRITE", [(0, broken_hook)])
     path = directory_file(tmp_path)
     with pytest.raises(RuntimeError, match="grading failed"):
         commit_file(store, path)
     assert_nothing_stored(store)
-    monkeypatch.setattr(commit, "AFTER_WRITE", [])
+    monkeypatch.setattr(hooks, "AFTER_WRITE", [])
     batch_id = commit_file(store, path)  # and the same file can then be committed (ids may skip one)
     assert store.cursor().execute("select batch_id, status from batches").fetchall() == [(batch_id, "committed")]
     assert kept_files(store) == [f"{read_file(path).sha256}.xlsx"]

@@ -8,11 +8,11 @@ import io
 import openpyxl
 import pytest
 
-from pipelines.contract import BUILDINGS, SHEETS, credit_check_char
-from pipelines.ingest import read_upload
-from pipelines.store import Store, refresh_current
-from pipelines.template import INSTRUCTIONS, header_text, template_bytes
-from pipelines.validate import validate
+from pipelines.core.contract import BUILDINGS, SHEETS, credit_check_char
+from pipelines.core.store import Store, refresh_current
+from pipelines.ingest.read import read_upload
+from pipelines.ingest.template import INSTRUCTIONS, header_text, template_bytes
+from pipelines.ingest.validate import validate
 
 TODAY = dt.date(2020, 3, 31)
 

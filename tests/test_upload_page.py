@@ -7,11 +7,11 @@ from auth_support import page_as, refused, rendered_bytes
 from streamlit.testing.v1 import AppTest
 from upload_helpers import copy_db, xlsx_bytes
 
-from pipelines.commit import commit_upload
-from pipelines.contract import COMPANIES, credit_check_char
-from pipelines.ingest import read_upload
-from pipelines.privacy import mask_phone
-from pipelines.store import open_store
+from pipelines.batches.commit import commit_upload
+from pipelines.core.contract import COMPANIES, credit_check_char
+from pipelines.core.privacy import mask_phone
+from pipelines.core.store import open_store
+from pipelines.ingest.read import read_upload
 from ui.grades import grade_text
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -161,7 +161,7 @@ def test_a_preview_made_before_someone_else_committed_is_refreshed_not_committed
     at.button(key="commit").click().run()
 
     assert not at.exception, at.exception
-    assert _texts(at.warning)[0] == "数据在您预览之后已被他人更新，本次未入库。预览已按最新数据刷新，请重新核对后再提交"
+    assert _texts(at.warning)[0] == "数据在您预览之后已被他人更新，本次未入库\n\n预览已按最新数据刷新，请重新核对后再提交"
     cur = open_store(db).cursor()
     assert cur.execute("select file_name from batches order by batch_id desc limit 1").fetchall() == [("同事的.xlsx",)]
     # The refreshed preview compares with the colleague's value.

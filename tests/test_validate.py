@@ -33,8 +33,8 @@ from workbooks import (
     write_xlsx,
 )
 
-from pipelines.contract import credit_code_valid
-from pipelines.errors import UserError
+from pipelines.core.contract import credit_code_valid
+from pipelines.core.errors import UserError
 
 E, W = "error", "warning"
 UNKNOWN_BUILDING = "不在楼宇名录中（本次上传和已入库的都没有）：请先上传该楼宇，或核对编号"

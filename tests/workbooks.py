@@ -15,7 +15,7 @@ from pathlib import Path
 
 import xlsxwriter
 
-from pipelines.contract import credit_check_char
+from pipelines.core.contract import credit_check_char
 
 FIXED_TIME = dt.datetime(2020, 4, 1, 9, 0, 0)
 
@@ -204,19 +204,19 @@ def _is_na(value: object) -> bool:
 
 
 def read_file(path: Path):
-    from pipelines.ingest import read_upload
+    from pipelines.ingest.read import read_upload
 
     return read_upload(path.name, path.read_bytes())
 
 
 def check_file(store, path: Path, today: dt.date = TODAY) -> list[tuple]:
     """Every finding of one file checked against the store's current state, as tuples."""
-    from pipelines.commit import check_upload
+    from pipelines.batches.commit import check_upload
 
     return findings_rows(check_upload(store, read_file(path), today=today).findings)
 
 
 def commit_file(store, path: Path, today: dt.date = TODAY, actor: str = "测试员", **kw) -> int:
-    from pipelines.commit import commit_upload
+    from pipelines.batches.commit import commit_upload
 
     return commit_upload(store, read_file(path), actor, today=today, **kw)

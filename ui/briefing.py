@@ -15,10 +15,9 @@ import altair as alt
 import pandas as pd
 import vl_convert as vlc
 
-from pipelines.grade import GRADE_STYLE, GRADES
-from pipelines.metrics import Headline
-
-from .charts import rate_chart
+from pipelines.grading.grade import GRADE_STYLE, GRADES
+from pipelines.situation.metrics import Headline
+from ui.charts import rate_chart
 
 FONT = "Noto Sans CJK SC"
 FONT_DIRS = ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/truetype/noto", "/usr/share/fonts")

@@ -11,10 +11,10 @@ import datetime as dt
 import altair as alt
 import pandas as pd
 
-from pipelines import risk
-from pipelines.contract import REQUEST_STATUSES
-from pipelines.metrics import MILESTONES
-from pipelines.projection import Projection
+from pipelines.core.contract import REQUEST_STATUSES
+from pipelines.grading import risk
+from pipelines.situation.metrics import MILESTONES
+from pipelines.situation.projection import Projection
 
 DATE_FORMAT = "%-m月%-d日"
 DATE_AXIS = alt.Axis(format=DATE_FORMAT, labelAngle=0, title=None, labelOverlap=True)

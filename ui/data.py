@@ -1,67 +1,27 @@
-"""The process's store and cached query results, keyed by the data version.
+"""Query results as pages use them: cached by the data version, masked and street-filtered for the session's user.
 
-Every write is audited, so the audit's max id is a version that changes exactly when data does:
-one commit invalidates each cached result once.
+Pages call data.query(pipelines_function, *args); data.store() and data.cursor() are the process's store
+(ui.connection) for the few direct reads and the writes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import TypeVar
 
-import duckdb
-import streamlit as st
+from pipelines.situation import metrics
+from ui import session
+from ui.connection import cached_result, cursor, data_version, store
 
-from pipelines import metrics
-from pipelines.store import Store, default_db_path, open_store
+__all__ = ["cursor", "data_version", "first_day", "latest_day", "query", "store", "streets"]
 
 T = TypeVar("T")
 
 
-@st.cache_resource(show_spinner=False)
-def _store(path: str) -> Store:
-    return open_store(path)
-
-
-def store() -> Store:
-    return _store(str(default_db_path()))
-
-
-@contextmanager
-def cursor() -> Iterator[duckdb.DuckDBPyConnection]:
-    """A cursor for this script run: the shared connection refuses concurrent calls."""
-    cur = store().cursor()
-    try:
-        yield cur
-    finally:
-        cur.close()
-
-
-def data_version() -> int:
-    with cursor() as cur:
-        return store().data_version(cur)
-
-
-def _run(fn: Callable[..., T], *args: object) -> T:
-    with cursor() as cur:
-        return fn(cur, *args)
-
-
-@st.cache_data(show_spinner=False, max_entries=256)
-def cached(_fn: Callable[..., T], fn_name: str, db: str, version: int, *args: object) -> T:
-    """Result of pipelines function fn(cur, *args) for this database and data version."""
-    return _run(_fn, *args)
-
-
 def query(fn: Callable[..., T], *args: object) -> T:
     """fn(cur, *args), cached; a DataFrame comes back masked and street-filtered for the session's user."""
-    from .access import protect  # late import: access uses this module
-
-    # The database path is part of the key: two databases (tests, a switch of FUGONG_DB) can be at the
-    # same data version with different data.
-    return protect(cached(fn, f"{fn.__module__}.{fn.__qualname__}", str(default_db_path()), data_version(), *args))
+    return session.protect(cached_result(fn, *args))
 
 
 def latest_day() -> dt.date | None:
@@ -70,9 +30,7 @@ def latest_day() -> dt.date | None:
 
 def streets() -> list[str]:
     """The streets in the data; a street user sees only their own."""
-    from .access import scope_street
-
-    forced = scope_street()
+    forced = session.scope_street()
     return [s for s in query(metrics.streets) if forced is None or s == forced]
 
 

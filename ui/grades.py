@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from pipelines.grade import GRADE_STYLE, GRADES
+from pipelines.grading.grade import GRADE_STYLE, GRADES
 
 
 def grade_text(grade: str | None) -> str:

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from pipelines.grade import GRADE_STYLE
-from pipelines.metrics import Headline
+from pipelines.grading.grade import GRADE_STYLE
+from pipelines.situation.metrics import Headline
 
 BACKGROUND = "#0b1220"
 PANEL = "#121b2e"

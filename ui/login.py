@@ -13,13 +13,11 @@ from urllib.parse import urlsplit
 import pandas as pd
 import streamlit as st
 
-from pipelines import auth
-from pipelines.errors import UserError
-
-from . import access, data
-from .common import show_error
-
-ROOT = Path(__file__).resolve().parent.parent
+from pipelines.auth import accounts
+from pipelines.core import settings
+from pipelines.core.errors import UserError
+from pipelines.core.settings import ROOT
+from ui import data, feedback, session
 
 
 def kiosk_url(token: str) -> str:
@@ -42,14 +40,12 @@ def login_page() -> None:
     sample = store.is_sample()
     st.title("复工态势台")
     st.markdown((":orange-badge[示例数据]　" if sample else "") + "请登录")
-    notice = st.session_state.pop(access.NOTICE_KEY, None)
-    if isinstance(notice, UserError):
-        show_error(notice)
+    feedback.show_flash(session.LOGIN_SLOT)
     with data.cursor() as cur:
-        users = auth.user_count(cur)
+        users = accounts.user_count(cur)
     if users == 0 and sample:  # a sample built before logins existed: give it its demo accounts now
-        auth.add_demo_users(store)
-        users = len(auth.DEMO_USERS)
+        accounts.add_demo_users(store)
+        users = len(accounts.DEMO_USERS)
     if users == 0:
         db = _db_label(store.path)
         st.info("这个数据库还没有任何用户，需要先在命令行创建第一个管理员（没有默认密码）。")
@@ -65,17 +61,17 @@ def login_page() -> None:
         submitted = st.form_submit_button("登录", type="primary")
     if submitted:
         try:
-            access.login(username, password)
+            session.login(username, password)
         except UserError as exc:
-            show_error(exc)
+            feedback.show_error(exc)
         else:
             st.rerun()
-    if access.oidc_configured():
+    if session.oidc_configured():
         if importlib.util.find_spec("authlib") is None:  # st.login needs it; it is not a requirement
             st.caption("已配置统一身份认证，但未安装 Authlib：请运行 .venv/bin/pip install Authlib 后重启。")
         else:
             st.button("使用统一身份认证登录", on_click=st.login, key="login_oidc")
-    conf = auth.settings()
+    conf = settings.get()
     st.caption(f"连续输错 {conf.max_failures} 次密码，账号锁定 {conf.lock_minutes} 分钟；"
                f"{conf.idle_minutes} 分钟未操作自动退出。")
     if sample:
@@ -84,10 +80,10 @@ def login_page() -> None:
 
 def _demo_accounts(store) -> None:
     with st.expander("示例账号（仅示例数据库提供）", expanded=True):
-        rows = [{"用户名": u, "密码": p, "角色": auth.ROLES[r], "范围": s or auth.DISTRICT, "姓名": d}
-                for u, d, r, s, p in auth.DEMO_USERS]
+        rows = [{"用户名": u, "密码": p, "角色": accounts.ROLES[r], "范围": s or accounts.DISTRICT, "姓名": d}
+                for u, d, r, s, p in accounts.DEMO_USERS]
         st.dataframe(pd.DataFrame(rows), hide_index=True)
-        token = store.meta(auth.DEMO_TOKEN_META)
+        token = store.meta(accounts.DEMO_TOKEN_META)
         if token:
             st.caption("示例大屏链接（无需登录，只读）：")
             st.code(kiosk_url(token), language=None)

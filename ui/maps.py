@@ -12,7 +12,7 @@ import math
 import pandas as pd
 import pydeck as pdk
 
-from pipelines import risk
+from pipelines.grading import risk
 
 BLANK_STYLE_URL = "/app/static/blank_style.json"
 BLANK_DARK_STYLE_URL = "/app/static/blank_style_dark.json"  # the big screen

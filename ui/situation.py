@@ -7,12 +7,11 @@ import datetime as dt
 import pandas as pd
 import pydeck as pdk
 
-from pipelines import geo, metrics, risk
-from pipelines.settings import map_style_url
-from pipelines.store import SHANGHAI
-
-from . import data
-from .maps import BLANK_DARK_STYLE_URL, BLANK_STYLE_URL, building_deck, building_points
+from pipelines.core import settings
+from pipelines.grading import risk
+from pipelines.situation import geo, metrics
+from ui import data
+from ui.maps import BLANK_DARK_STYLE_URL, BLANK_STYLE_URL, building_deck, building_points
 
 
 def map_points(day: dt.date, street: str | None) -> pd.DataFrame:
@@ -29,7 +28,7 @@ def deck(day: dt.date, street: str | None, tiles: bool = False, pitch: float = 4
          width: int = 800, height: int = 450) -> tuple[pdk.Deck, pd.DataFrame]:
     """The buildings map for a day and scope; `tiles` uses the configured tile basemap if there is one."""
     points = map_points(day, street)
-    style = map_style_url() if tiles else None
+    style = settings.get().map_style if tiles else None
     outlines = street_outlines()
     if street is not None:
         outlines = {"type": "FeatureCollection",
@@ -51,14 +50,13 @@ def main_curve(street: str | None, end: dt.date) -> pd.DataFrame:
 
 def briefing(day: dt.date, street: str | None):
     """The one-page briefing of a scope and day, from the same cached queries as the pages."""
-    from pipelines import grade
-
-    from .briefing import Briefing
+    from pipelines.grading import grade
+    from ui.briefing import Briefing
 
     today, before = data.query(metrics.headline, street, day)
     graded = data.query(grade.latest_graded_day)
     grades = data.query(grade.grades_on, min(day, graded), street) if graded else pd.DataFrame(
         columns=["grade", "building_name", "street", "score", "main_reason"])
-    return Briefing(street or "全部街道", day, dt.datetime.now(SHANGHAI), today, before, grades,
+    return Briefing(street or "全部街道", day, dt.datetime.now(settings.TZ), today, before, grades,
                     main_curve(street, day), map_points(day, street), geo.district_geojson(),
                     data.store().is_sample())

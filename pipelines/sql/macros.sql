@@ -51,3 +51,8 @@ create or replace macro piecewise(x, xs, ys) as
 
 -- 低 < 中 < 高; null ranks lowest.
 create or replace macro grade_rank(g) as case g when '高' then 3 when '中' then 2 when '低' then 1 else 0 end;
+
+-- A reporting day counts as complete (the as-of day; no partial-day warning) when at least half of the
+-- directory's companies reported it. Directories under 20 companies (hand-made examples) are too small for a
+-- share to mean anything: every reported day counts. views/as_of_day.sql and checks/partial_day.sql use it.
+create or replace macro day_complete(reported, directory) as reported >= 0.5 * directory or directory < 20;

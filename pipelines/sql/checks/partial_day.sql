@@ -1,6 +1,6 @@
 -- A daily-returns day that fewer than half of the companies will have reported after this upload:
 -- the console keeps showing the previous complete day until more reports arrive. Said once per day.
--- Same numbers as views/as_of_day.sql: half the companies, directories of 20 or more.
+-- The threshold is the day_complete macro (macros.sql), shared with views/as_of_day.sql.
 with directory as (
     select credit_code from companies
     union
@@ -25,7 +25,6 @@ final as (
            'warning'
     from first_rows f
     join per_day p using (report_date)
-    where p.companies_reported < 0.5 * (select count(*) from directory)
-      and (select count(*) from directory) >= 20
+    where not day_complete(p.companies_reported, (select count(*) from directory))
 )
 select * from final

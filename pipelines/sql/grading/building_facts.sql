@@ -1,6 +1,8 @@
 -- building_facts: per building and day, the raw facts the risk factors are made of.
 -- $since, $until: the days to compute (null = no bound).
 -- $stale_after_days, $ageing_per_day: how an old inspection loses credit.
+-- $risky_trades, $risky_weight: the crowded trades (grading.toml) and what their share adds to business_mix.
+-- $check_items_total: the checklist's items (contract.CHECK_ITEMS_TOTAL).
 -- $fever_days: how far back a fever case counts (the fever rule's window; mobility always looks back 14 days).
 with reported as (  -- the days with daily returns (from $since on: only the windows' reach before it)
     select distinct report_date as day
@@ -22,7 +24,7 @@ industry_mix as (  -- effective number of industries (inverse Simpson index) and
     select
         building_id,
         1.0 / sum(power(n / total, 2)) as kinds,
-        sum(n) filter (where industry in ('餐饮', '批发零售', '教育培训')) / any_value(total) as risky_share
+        sum(n) filter (where list_contains(cast($risky_trades as varchar[]), industry)) / any_value(total) as risky_share
     from (
         select building_id, industry, count(*) as n, sum(count(*)) over (partition by building_id) as total
         from companies
@@ -69,7 +71,7 @@ inspections as (  -- each inspection, with the latest duty score given by then (
         building_id,
         check_date,
         (area_closed + area_registration + area_plan + area_disinfection + area_mobilisation + area_service)
-            / 22.0 as pass_rate,
+            / cast($check_items_total as double) as pass_rate,
         last_value(duty_score ignore nulls) over (partition by building_id order by check_date
                                                   rows between unbounded preceding and current row) as duty_score
     from checks
@@ -88,7 +90,7 @@ final as (
         coalesce(w.reports, 0) as reports,
         coalesce(w.movers_14d, 0) as movers_14d,
         coalesce(w.fever_recent, 0) as fever_recent,
-        coalesce(x.kinds, 0) + 10 * coalesce(x.risky_share, 0) as business_mix,
+        coalesce(x.kinds, 0) + $risky_weight * coalesce(x.risky_share, 0) as business_mix,
         coalesce(t.completeness, 0) as completeness,
         i.check_date,
         i.pass_rate,

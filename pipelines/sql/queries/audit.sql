@@ -2,7 +2,7 @@
 with base as (
     select
         audit_id,
-        timezone('Asia/Shanghai', done_at) as done_at,
+        cast(done_at as timestamp) as done_at,
         actor,
         action,
         target,

@@ -4,11 +4,11 @@ with batches_local as (
         batch_id,
         file_name,
         uploaded_by,
-        timezone('Asia/Shanghai', uploaded_at) as uploaded_at,
+        cast(uploaded_at as timestamp) as uploaded_at,
         status,
         sheets,
         reverted_by,
-        timezone('Asia/Shanghai', reverted_at) as reverted_at
+        cast(reverted_at as timestamp) as reverted_at
     from batches
 ),
 final as (

@@ -5,9 +5,9 @@ with final as (
         name,
         street,
         revoked_at is null as live,
-        timezone('Asia/Shanghai', created_at) as created_at,
+        cast(created_at as timestamp) as created_at,
         created_by,
-        timezone('Asia/Shanghai', revoked_at) as revoked_at,
+        cast(revoked_at as timestamp) as revoked_at,
         revoked_by
     from screen_tokens
 )

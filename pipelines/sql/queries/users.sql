@@ -13,12 +13,12 @@ final as (
         has_password,
         disabled,
         locked_until is not null and locked_until > $now as locked,
-        timezone('Asia/Shanghai', locked_until) as locked_until,
+        cast(locked_until as timestamp) as locked_until,
         failed_attempts,
-        timezone('Asia/Shanghai', last_login_at) as last_login_at,
-        timezone('Asia/Shanghai', created_at) as created_at,
+        cast(last_login_at as timestamp) as last_login_at,
+        cast(created_at as timestamp) as created_at,
         created_by,
-        timezone('Asia/Shanghai', updated_at) as updated_at
+        cast(updated_at as timestamp) as updated_at
     from base
 )
 select * from final order by role, username

@@ -2,7 +2,7 @@
 -- A day with a handful of early reports is not "today" yet: shown as the as-of day it would read as a
 -- collapse of every rate. With no such day (a new street), the latest reported day. Directories under 20
 -- companies (hand-made examples) are too small for a share to mean anything: every reported day counts.
--- partial_day.sql (the upload's warning) uses the same two numbers.
+-- The threshold is the day_complete macro (macros.sql), shared with checks/partial_day.sql.
 create or replace view as_of_day as
 with per_day as (
     select report_date as day, count(*) as reported
@@ -12,7 +12,7 @@ with per_day as (
 final as (
     select coalesce(
         (select max(day) from per_day
-         where reported >= 0.5 * (select count(*) from companies) or (select count(*) from companies) < 20),
+         where day_complete(reported, (select count(*) from companies))),
         (select max(day) from per_day)
     ) as day
 )

@@ -1,0 +1,1 @@
+"""The benchmark: python -m bench --scale street|district|city. Not part of the product."""

@@ -1,0 +1,1 @@
+"""Batches: the one write path (commit, rollback) and its dry run (preview)."""

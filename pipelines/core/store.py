@@ -1,0 +1,326 @@
+"""The DuckDB store: one read-write connection per process, a cursor per script run or thread.
+
+Schema changes are numbered .sql files in sql/migrations; current-state views are rebuilt on open.
+Nothing here deletes data: a rollback marks a batch reverted and the views stop seeing it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from pipelines.core import settings
+from pipelines.core.contract import SHEETS, SheetSpec
+from pipelines.core.errors import StoreLocked, UserError
+
+
+def default_db_path() -> Path:
+    return settings.get().db
+
+
+def read_sql(relative: str) -> str:
+    return (settings.SQL_DIR / relative).read_text(encoding="utf-8")
+
+
+def current_view_sql(spec: SheetSpec) -> str:
+    """The current state of one sheet kind: for each key, the row of the latest committed batch.
+
+    Generated from the contract so that a new sheet kind needs no hand-written copy of this view.
+    Identifiers come from the contract (code), never from uploads. The rows live in latest_<kind>,
+    kept up to date in the transaction of every commit and rollback (refresh_current): computed on
+    every read, the window over all raw rows costs seconds at city scale (45 million daily returns).
+    """
+    return f"create or replace view {spec.kind} as select * from latest_{spec.kind}"
+
+
+def latest_rows_sql(spec: SheetSpec, keys: str | None = None) -> str:
+    """For each key (of the query `keys`, or every key), the row of the latest committed batch."""
+    key = ", ".join(spec.key)
+    among = f"semi join ({keys}) k using ({key})" if keys else ""
+    return f"""
+with live as (
+    select r.* from raw_{spec.kind} r {among}
+    where r.batch_id in (select batch_id from batches where status = 'committed')
+),
+final as (
+    select * exclude (row_no, sheet) from live
+    qualify row_number() over (partition by {key} order by batch_id desc, row_no desc) = 1
+)
+select * from final
+"""
+
+
+def refresh_current(cur: duckdb.DuckDBPyConnection, spec: SheetSpec, batch_id: int, committed: bool) -> None:
+    """Bring latest_<kind> up to date for the keys of one batch, in the caller's transaction.
+
+    Just committed: the batch is the newest, so its rows (the last of each key within it) replace
+    whatever the table held for their keys. Just reverted: its keys are taken again from the committed
+    raw rows. Either way equal, row for row, to rebuilding the table (tests/test_bench.py checks it).
+    """
+    key = ", ".join(spec.key)
+    keys = f"select distinct {key} from raw_{spec.kind} where batch_id = $batch_id"
+    match = " and ".join(f"t.{k} = k.{k}" for k in spec.key)
+    params = {"batch_id": batch_id}
+    cur.execute(f"delete from latest_{spec.kind} t using ({keys}) k where {match}", params)
+    if committed:
+        cur.execute(f"insert into latest_{spec.kind} select * exclude (row_no, sheet) from raw_{spec.kind} "
+                    f"where batch_id = $batch_id qualify row_number() over (partition by {key} order by row_no desc) = 1",
+                    params)
+    else:
+        cur.execute(f"insert into latest_{spec.kind} {latest_rows_sql(spec, keys)}", params)
+
+
+@dataclass(frozen=True)
+class Batch:
+    batch_id: int
+    file_name: str
+    sha256: str
+    status: str
+
+
+class Store:
+    """A DuckDB file opened once per process."""
+
+    def __init__(self, path: Path | str, read_only: bool = False) -> None:
+        self.path = Path(path)
+        self.read_only = read_only
+        self.raw_dir = self.path.parent / "raw"
+        self.write_lock = threading.Lock()  # commits and rollbacks of one process run one at a time
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        elif not self.path.exists():
+            raise UserError(f"数据库文件不存在：{self.path}", "请先运行 python -m pipelines init 或 make run")
+        try:
+            self.con = duckdb.connect(
+                str(self.path),
+                read_only=read_only,
+                config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
+            )
+        except duckdb.IOException as exc:
+            raise _locked_error(self.path, exc) from None
+        # Times are shown in Shanghai: the whole data contract is Asia/Shanghai (DESIGN.md "Time").
+        self.con.execute(f"set global TimeZone = '{settings.TIME_ZONE}'")  # a constant, not input
+        if not read_only:
+            self.migrate()
+
+    # -- connections -------------------------------------------------------------------------
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor for one script run or thread: the shared connection refuses concurrent calls."""
+        return self.con.cursor()
+
+    def close(self) -> None:
+        self.con.close()
+
+    # -- schema ------------------------------------------------------------------------------
+    def migrate(self) -> None:
+        cur = self.cursor()
+        cur.execute("create table if not exists schema_migrations (version integer primary key, name varchar, "
+                    "applied_at timestamptz default current_timestamp)")
+        applied = {v for (v,) in cur.execute("select version from schema_migrations").fetchall()}
+        fresh = set()
+        for path in sorted((settings.SQL_DIR / "migrations").glob("*.sql")):
+            version = int(path.name.split("_", 1)[0])
+            if version in applied:
+                continue
+            fresh.add(version)
+            cur.execute("begin")
+            cur.execute(path.read_text(encoding="utf-8"))
+            cur.execute("insert into schema_migrations (version, name) values (?, ?)", [version, path.stem])
+            cur.execute("commit")
+        cur.execute(read_sql("macros.sql"))
+        for spec in SHEETS:
+            self._ensure_latest(cur, spec)
+            cur.execute(current_view_sql(spec))
+        for path in sorted((settings.SQL_DIR / "views").glob("*.sql")):
+            cur.execute(path.read_text(encoding="utf-8"))
+        if 8 in fresh:  # returns_by_building is new: fill it from the data already stored
+            cur.execute(f"insert into returns_by_building {read_sql('derived/returns_by_building.sql')}", {"days": None})
+        cur.close()
+
+    @staticmethod
+    def _ensure_latest(cur: duckdb.DuckDBPyConnection, spec: SheetSpec) -> None:
+        """latest_<kind> exists with the raw table's columns: built from the raw rows the first time
+        (or after a migration changed the raw table), maintained by refresh_current afterwards."""
+        def columns(table: str) -> list[tuple[str, str]]:
+            return [(name, kind) for name, kind in cur.execute(
+                "select column_name, data_type from duckdb_columns() where table_name = ? and schema_name = 'main' "
+                "and database_name = current_database() order by column_index", [table]).fetchall()]
+
+        wanted = [c for c in columns(f"raw_{spec.kind}") if c[0] not in ("row_no", "sheet")]
+        if columns(f"latest_{spec.kind}") != wanted:
+            cur.execute(f"create or replace table latest_{spec.kind} as {latest_rows_sql(spec)}")
+
+    # -- reads -------------------------------------------------------------------------------
+    def data_version(self, cur: duckdb.DuckDBPyConnection | None = None) -> int:
+        """Grows with every write (every write is audited): the cache key for query results."""
+        cur = cur or self.cursor()
+        return int(cur.execute("select coalesce(max(audit_id), 0) from audit").fetchall()[0][0])
+
+    def last_batch_change(self, cur: duckdb.DuckDBPyConnection | None = None) -> dt.datetime | None:
+        """When a batch was last committed or rolled back, in Shanghai time: how fresh the data is."""
+        cur = cur or self.cursor()
+        rows = cur.execute("select max(done_at) from audit where action in ('batch.commit', 'batch.rollback')"
+                           ).fetchall()
+        value = rows[0][0]
+        return None if value is None else value.astimezone(settings.TZ)
+
+    def meta(self, key: str, cur: duckdb.DuckDBPyConnection | None = None) -> str | None:
+        cur = cur or self.cursor()
+        rows = cur.execute("select value from meta where key = ?", [key]).fetchall()
+        return rows[0][0] if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        cur = self.cursor()
+        cur.execute("insert or replace into meta values (?, ?)", [key, value])
+
+    def is_sample(self) -> bool:
+        return self.meta("sample") == "1"
+
+    def find_batch_by_hash(self, sha256: str, cur: duckdb.DuckDBPyConnection | None = None) -> Batch | None:
+        cur = cur or self.cursor()
+        rows = cur.execute(
+            "select batch_id, file_name, sha256, status from batches where sha256 = ? and status = 'committed'",
+            [sha256],
+        ).fetchall()
+        return Batch(*rows[0]) if rows else None
+
+    def batches(self, cur: duckdb.DuckDBPyConnection | None = None) -> Any:
+        cur = cur or self.cursor()
+        return cur.execute(read_sql("queries/batches.sql")).df()
+
+    # -- writes ------------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One write at a time per process, all or nothing."""
+        if self.read_only:
+            raise UserError("数据库以只读方式打开，不能写入")
+        with self.write_lock:
+            cur = self.cursor()
+            cur.execute("begin transaction")
+            try:
+                yield cur
+                cur.execute("commit")
+            except BaseException:
+                cur.execute("rollback")
+                raise
+            finally:
+                cur.close()
+
+    @contextmanager
+    def dry_run(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A write transaction that is always rolled back: do the real write, look at the result, leave no trace.
+
+        Holds the write lock like a commit, so it never conflicts with one, and takes ids without
+        advancing the sequences (a sequence is not rolled back): batch and audit ids keep no gaps.
+        """
+        if self.read_only:
+            raise UserError("数据库以只读方式打开，不能预览写入的效果")
+        with self.write_lock:
+            cur = self.cursor()
+            cur.execute("begin transaction")
+            _DRY_RUNS.add(id(cur))
+            try:
+                yield cur
+            finally:
+                _DRY_RUNS.discard(id(cur))
+                try:
+                    cur.execute("rollback")
+                finally:
+                    cur.close()
+
+    @staticmethod
+    def is_dry_run(cur: duckdb.DuckDBPyConnection) -> bool:
+        return id(cur) in _DRY_RUNS
+
+    @staticmethod
+    def next_id(cur: duckdb.DuckDBPyConnection, sequence: str, table: str, column: str) -> int:
+        """The next id of a table: from its sequence, or (in a dry run) one past the largest id."""
+        if Store.is_dry_run(cur):
+            query = f"select coalesce(max({column}), 0) + 1 from {table}"  # identifiers from code only
+        else:
+            query = f"select nextval('{sequence}')"
+        return int(cur.execute(query).fetchall()[0][0])
+
+    @staticmethod
+    def audit(cur: duckdb.DuckDBPyConnection, actor: str, action: str, target: str | None,
+              before: object = None, after: object = None) -> None:
+        audit_id = Store.next_id(cur, "audit_id_seq", "audit", "audit_id")
+        cur.execute(
+            "insert into audit (audit_id, actor, action, target, before, after) values (?, ?, ?, ?, ?, ?)",
+            [audit_id, actor, action, target, _json(before), _json(after)],
+        )
+
+    def revert(self, cur: duckdb.DuckDBPyConnection, batch_id: int, actor: str) -> None:
+        """Mark a batch reverted inside the caller's transaction. Its rows stay in raw_*;
+        the current views stop seeing them. See commit.rollback_batch."""
+        rows = cur.execute("select status, file_name from batches where batch_id = ?", [batch_id]).fetchall()
+        if not rows:
+            raise UserError(f"批次 {batch_id} 不存在", "用 python -m pipelines status 查看批次列表")
+        status, file_name = rows[0]
+        if status == "reverted":
+            raise UserError(f"批次 {batch_id}（{file_name}）已经撤销过")
+        cur.execute(
+            "update batches set status = 'reverted', reverted_by = ?, reverted_at = current_timestamp "
+            "where batch_id = ?",
+            [actor, batch_id],
+        )
+        for spec in SHEETS:
+            refresh_current(cur, spec, batch_id, committed=False)
+        self.audit(cur, actor, "batch.rollback", str(batch_id), {"status": status, "file": file_name},
+                   {"status": "reverted"})
+
+    def keep_raw_file(self, sha256: str, suffix: str, content: bytes) -> tuple[Path, bool]:
+        """Keep the uploaded file byte for byte, named by its hash (never by the user's file name)."""
+        if not re.fullmatch(r"[0-9a-f]{64}", sha256):
+            raise ValueError("keep_raw_file needs a SHA-256 hex digest")  # a bug, never user input
+        self.raw_dir.mkdir(parents=True, exist_ok=True)
+        safe_suffix = suffix.lower() if re.fullmatch(r"\.[a-z0-9]{1,5}", suffix.lower()) else ".bin"
+        path = self.raw_dir / f"{sha256}{safe_suffix}"
+        if path.exists():
+            return path, False
+        tmp = path.with_suffix(path.suffix + ".part")
+        tmp.write_bytes(content)
+        os.replace(tmp, path)
+        return path, True
+
+
+def _json(value: object) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _locked_error(path: Path, exc: Exception) -> UserError:
+    text = str(exc)
+    if "lock" not in text.lower():
+        return UserError(f"无法打开数据库 {path}：{text}")
+    pid = re.search(r"PID (\d+)", text)
+    holder = f"（进程 {pid.group(1)}）" if pid else ""
+    return StoreLocked(
+        f"数据库 {path.name} 正被另一个程序占用{holder}，通常是正在运行的控制台",
+        "请在控制台的“数据上传”页操作，或先停止控制台（Ctrl+C）后再运行命令",
+    )
+
+
+_DRY_RUNS: set[int] = set()  # ids of cursors inside Store.dry_run
+_STORES: dict[str, Store] = {}
+_STORES_LOCK = threading.Lock()
+
+
+def open_store(path: Path | str | None = None, read_only: bool = False) -> Store:
+    """The process's store for this file, opened once."""
+    resolved = str(Path(path or default_db_path()).resolve())
+    with _STORES_LOCK:
+        store = _STORES.get(resolved)
+        if store is None:
+            store = Store(resolved, read_only=read_only)
+            _STORES[resolved] = store
+        return store

@@ -1,0 +1,1 @@
+"""The deterministic sample data behind `make run`."""

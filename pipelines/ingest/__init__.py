@@ -1,0 +1,1 @@
+"""From a file to checked rows: reading workbooks and CSVs, validation into one findings table, the template."""

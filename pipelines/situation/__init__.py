@@ -1,0 +1,1 @@
+"""What the situation pages show: resumption figures, buildings, requests, the feed, geography, projections."""

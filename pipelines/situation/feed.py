@@ -1,0 +1,117 @@
+"""实时播报: the latest events, newest first, as one list the feed page and the big screen's ticker share.
+
+Events: uploads committed (上传) and rolled back (撤销), grade changes (评级变化) and overrides (人工调整),
+new and closed requests (新诉求 / 诉求办结), fever reports (体温异常). `recorded_at` is when an event entered the
+store; `day` is the date in the data it is about (null for uploads and rollbacks). Events are ordered by
+`at`, then by `day`, both newest first.
+"""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pandas as pd
+
+from pipelines.core.contract import SHEET_BY_KIND
+from pipelines.core.store import read_sql
+
+KINDS = {
+    "upload": ("上传", ":material/upload_file:", "info"),
+    "rollback": ("撤销", ":material/undo:", "warn"),
+    "grade": ("评级变化", ":material/swap_vert:", "warn"),
+    "override": ("人工调整", ":material/edit_note:", "warn"),
+    "request": ("新诉求", ":material/assignment:", "info"),
+    "closed": ("诉求办结", ":material/task_alt:", "info"),
+    "fever": ("体温异常", ":material/thermostat:", "alert"),
+    "geo": ("街道边界", ":material/map:", "info"),
+    "other": ("其他", ":material/info:", "info"),
+}
+COLUMNS = ["recorded_at", "day", "kind", "kind_label", "icon", "level", "building_id", "building_name", "street", "actor",
+           "title", "detail"]
+
+
+def events(cur: duckdb.DuckDBPyConnection, limit: int = 50, street: str | None = None,
+           kinds: list[str] | tuple[str, ...] | None = None) -> pd.DataFrame:
+    """The newest `limit` events (optionally of one street, of some kinds), newest first."""
+    params = {"limit": int(limit), "street": street, "kinds": list(kinds) if kinds is not None else None}
+    frames = [cur.execute(read_sql("queries/feed.sql"), params).df(),
+              cur.execute(read_sql("queries/feed_grades.sql"), params).df()]
+    frame = pd.concat([f for f in frames if not f.empty], ignore_index=True) if any(
+        not f.empty for f in frames) else frames[0]
+    if frame.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    frame = frame.sort_values(["recorded_at", "day", "seq", "target"], ascending=[False, False, False, True],
+                              na_position="first", kind="stable")
+    frame = frame.head(limit).reset_index(drop=True)
+    texts = [_describe(row) for row in frame.itertuples(index=False)]
+    frame["title"] = [t for t, _ in texts]
+    frame["detail"] = [d for _, d in texts]
+    frame["kind_label"] = frame["kind"].map(lambda k: KINDS.get(k, KINDS["other"])[0])
+    frame["icon"] = frame["kind"].map(lambda k: KINDS.get(k, KINDS["other"])[1])
+    frame["level"] = frame["kind"].map(lambda k: KINDS.get(k, KINDS["other"])[2])
+    return frame[COLUMNS]
+
+
+def factor_label(key: object) -> str:
+    """A factor's Chinese label (the feed stores the key, e.g. business_mix)."""
+    from pipelines.grading.grade import default_config
+
+    return default_config().label(key) or (str(key) if key else "")
+
+
+def _json(value: object) -> dict:
+    if isinstance(value, dict):
+        return value
+    if not isinstance(value, str) or not value:
+        return {}
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
+def _rows_text(rows: object) -> str:
+    if not isinstance(rows, dict):
+        return ""
+    parts = []
+    for kind, count in rows.items():
+        spec = SHEET_BY_KIND.get(kind)
+        parts.append(f"{spec.label if spec else kind} {count:,} 行" if isinstance(count, int) else str(kind))
+    return "、".join(parts)
+
+
+def _describe(row) -> tuple[str, str]:
+    """Title and detail of one event, in Chinese. Names come from uploads: plain text, never markup."""
+    before, after = _json(row.before), _json(row.after)
+    where = row.building_name if isinstance(row.building_name, str) else (row.building_id or "")
+    if row.kind == "upload":
+        return f"{row.actor} 上传 {after.get('file', '')}（批次 {row.target}）", _rows_text(after.get("rows"))
+    if row.kind == "rollback":
+        return f"{row.actor} 撤销批次 {row.target}（{before.get('file', '')}）", "数据保留，可追溯"
+    if row.kind == "override":
+        if row.action == "grade.override.revoke":
+            return f"{row.actor} 撤销了 {where} 的人工调整", f"原调整为 {before.get('grade', '')}"
+        grade, was = after.get("grade", ""), before.get("grade") or "未评级"
+        return f"{row.actor} 将 {where} 调整为 {grade}风险（原 {was}）", f"理由：{after.get('reason', '')}"
+    if row.kind == "grade":
+        was, now = before.get("grade", ""), after.get("grade", "")
+        why = after.get("rule") or factor_label(after.get("factor")) or ""
+        score = after.get("score")
+        detail = f"评分 {score:.1f}" if isinstance(score, (int, float)) else ""
+        if why:
+            detail = f"{detail}；主因：{why}" if detail else f"主因：{why}"
+        return f"{where} 风险等级 {was} → {now}", detail
+    if row.kind == "request":
+        return (f"{where} {after.get('company', '')} 提出{after.get('category', '')}诉求",
+                str(after.get("content", "")))
+    if row.kind == "closed":
+        days = after.get("days")
+        return (f"{where} {after.get('company', '')} 的{after.get('category', '')}诉求已办结",
+                f"{after.get('content', '')}（用时 {days} 天）" if days is not None else str(after.get("content", "")))
+    if row.kind == "fever":
+        return f"{where} 报告体温异常 {after.get('fever', 0)} 人", "请楼宇落实复测和上报"
+    if row.kind == "geo":
+        return f"{row.actor} 上传街道边界 {after.get('file', '')}", "、".join(after.get("streets") or [])
+    return f"{row.actor} {row.action} {row.target or ''}".strip(), ""
