@@ -26,8 +26,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from pipelines import auth, company_requests, export, metrics, privacy, risk, web_sessions
-from pipelines.errors import UserError
+from pipelines.auth import accounts as auth
+from pipelines.auth import sessions as web_sessions
+from pipelines.core import export, privacy
+from pipelines.core.errors import UserError
+from pipelines.grading import risk
+from pipelines.situation import company_requests, metrics
 
 from . import web
 

@@ -7,8 +7,9 @@ tests/test_web_browser.py fails on any CSP violation):
 - script-src: the bundles come from /static (self); index.html has one inline script
   (`window.prerenderReady = false`), allowed by its SHA-256, computed from the installed index.html at
   start-up, so no 'unsafe-inline' for scripts. Vega-Lite charts run with Streamlit's expression
-  interpreter (no eval), so no 'unsafe-eval'; the pydeck map draws without 'wasm-unsafe-eval' (checked:
-  no violation on 楼宇地图 and the big screen without it).
+  interpreter (no eval), so no 'unsafe-eval'. The pydeck map compiles WebAssembly (a picked building on
+  楼宇地图 raises "WebAssembly.instantiate() violates … script-src" without it): 'wasm-unsafe-eval', which
+  allows compiling WebAssembly and nothing else.
 - style-src 'unsafe-inline': emotion (Streamlit's CSS-in-JS) writes <style> elements and style attributes
   at run time, without a nonce.
 - img-src data: blob: — icons and Vega/deck.gl images are data: URLs, downloads and chart exports blob:.
@@ -33,7 +34,7 @@ from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from pipelines import settings
+from pipelines.core import settings
 
 
 def _inline_script_hashes() -> list[str]:
@@ -60,8 +61,8 @@ def _origin(url: str | None) -> str | None:
 
 
 def content_security_policy(host: str | None = None, https: bool = False) -> str:
-    scripts = " ".join(["'self'", *_inline_script_hashes()])
-    extra = _origin(settings.map_style_url())
+    scripts = " ".join(["'self'", *_inline_script_hashes(), "'wasm-unsafe-eval'"])
+    extra = _origin(settings.get().map_style)
     connect = ["'self'"]
     if host:
         connect.append(f"{'wss' if https else 'ws'}://{host}")

@@ -3,7 +3,7 @@
 A login is a plain HTML form POSTed to /login: the password is checked by pipelines.auth (the same
 function, audit and lockout/throttling as everywhere), a web session is started in the store and its
 random id set as an HttpOnly, SameSite=Lax cookie (Secure over https). The Streamlit script reads that
-cookie through st.context.cookies (ui/access.py) on every run, so reload, a new tab, a bookmark and
+cookie through st.context.cookies (ui/session.py) on every run, so reload, a new tab, a bookmark and
 Ctrl-click all stay logged in, and a session ended anywhere (logout, an admin, a disabled user, idle)
 ends in every tab at its next click.
 
@@ -29,9 +29,12 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from pipelines import auth, metrics, web_sessions
-from pipelines.errors import UserError
-from pipelines.store import Store, default_db_path, open_store
+from pipelines.auth import accounts as auth
+from pipelines.auth import sessions as web_sessions
+from pipelines.core import settings
+from pipelines.core.errors import UserError
+from pipelines.core.store import Store, default_db_path, open_store
+from pipelines.situation import metrics
 
 from .security import is_https
 
@@ -127,7 +130,7 @@ def oidc_configured() -> bool:
 def login_page(next_path: str, csrf: str, error: UserError | None = None, notice: str = "",
                username: str = "") -> str:
     st = store()
-    conf = auth.settings()
+    conf = settings.get()
     message = ""
     if error is not None:
         message = f'<div class="error">{html.escape(error.message)}' + (
@@ -291,7 +294,7 @@ class GateMiddleware:
     def _no_session(request: Request) -> bool:
         try:
             return cookie_session(request) is None
-        except Exception:  # the store does not answer: the script shows why (ui/common.show_error)
+        except Exception:  # the store does not answer: the script shows why (ui/feedback.show_error)
             return False
 
     @staticmethod

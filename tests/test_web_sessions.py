@@ -7,9 +7,11 @@ import datetime as dt
 import pytest
 from upload_helpers import copy_db
 
-from pipelines import auth, web_sessions
-from pipelines.errors import UserError
-from pipelines.store import Store
+from pipelines.auth import accounts as auth
+from pipelines.auth import sessions as web_sessions
+from pipelines.core import settings
+from pipelines.core.errors import UserError
+from pipelines.core.store import Store
 
 
 @pytest.fixture
@@ -38,7 +40,7 @@ def test_a_session_stores_only_a_hash_and_who_from_where(db):
     assert key not in str(row.values()) and row["id_hash"] == web_sessions._hash(key)
     assert (row["username"], row["via"], row["source_address"], row["user_agent"]) == \
         ("leader", "password", "10.0.0.7", "Chromium 140")
-    assert row["expires_at"] - row["created_at"] == dt.timedelta(hours=web_sessions.settings().hours)
+    assert row["expires_at"] - row["created_at"] == dt.timedelta(hours=settings.get().session_hours)
     session = web_sessions.session_user(db, key)
     assert session is not None and session.principal.username == "leader"
 
@@ -87,7 +89,9 @@ def test_a_disabled_users_sessions_end_at_once(db):
     auth.set_disabled(db, "admin", "analyst", True)
     assert web_sessions.session_user(db, key) is None
     assert _row(db, key)["revoke_reason"] == "disabled"
-    assert web_sessions.session_user(db, other) is None
+    auth.set_disabled(db, "admin", "analyst", False)
+    assert web_sessions.session_user(db, other) is None  # enabling again does not bring sessions back
+    assert _row(db, other)["revoke_reason"] == "disabled"
 
 
 def test_admin_lists_and_revokes_sessions(db):

@@ -5,49 +5,19 @@ from __future__ import annotations
 
 import http.cookiejar
 import json
-import os
 import re
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from browser_support import ROOT, free_port
+from browser_support import serve
 
 
-@contextmanager
-def serve_web(db: Path, log_dir: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+def serve_web(db: Path, log_dir: Path, env: dict[str, str] | None = None):
     """`python -m server` on `db` at a free port on 127.0.0.1, for as long as the block runs."""
-    port = free_port()
-    environment = {**os.environ, **(env or {}), "FUGONG_DB": str(db)}
-    log_path = log_dir / f"server-{port}.log"
-    with log_path.open("w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "server", "--port", str(port)], cwd=ROOT, env=environment,
-                                stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 90
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                        break
-                except OSError:
-                    if proc.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError(log_path.read_text()) from None
-                    time.sleep(0.2)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+    return serve(db, log_dir, env, web=True)
 
 
 @dataclass

@@ -292,9 +292,13 @@ def _change_user(store: Store, actor: str, username: str, action: str, sql: str,
 
 
 def set_disabled(store: Store, actor: str, username: str, disabled: bool) -> None:
-    """Disable (or enable again) a user; a disabled user's open sessions end at their next click."""
+    """Disable (or enable again) a user; a disabled user's sessions end at once (enabling brings none back)."""
+    from pipelines.auth import sessions  # late import: sessions builds on this module
+
     _change_user(store, actor, username, "user.disable" if disabled else "user.enable",
                  "disabled = $disabled", {"disabled": disabled}, {"disabled": disabled})
+    if disabled:
+        sessions.end_user_sessions(store, actor, username, "disabled")
 
 
 def update_user(store: Store, actor: str, username: str, *, role: str | None = None,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import re
 import secrets
 from dataclasses import dataclass
@@ -19,34 +18,15 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from . import auth
-from .errors import UserError
-from .store import Store, read_sql
+from pipelines.auth import accounts
+from pipelines.core import settings
+from pipelines.core.errors import UserError
+from pipelines.core.store import Store, read_sql
 
 SESSION_COOKIE = "fugong_session"
 API_TOKEN_PREFIX = "fga_"
 _SESSION_ID = re.compile(r"[A-Za-z0-9_-]{32,64}")
 TOUCH_SECONDS = 30  # last_seen_at is written at most this often per session (a write per click is waste)
-
-
-@dataclass(frozen=True)
-class SessionSettings:
-    hours: int = 12  # a session ends this long after login, however active
-    api_days: int = 90  # default lifetime of an API token
-
-    @classmethod
-    def from_env(cls) -> SessionSettings:
-        def number(name: str, default: int) -> int:
-            try:
-                return max(1, int(os.environ.get(name, default)))
-            except ValueError:
-                return default
-
-        return cls(number("FUGONG_SESSION_HOURS", cls.hours), number("FUGONG_API_TOKEN_DAYS", cls.api_days))
-
-
-def settings() -> SessionSettings:
-    return SessionSettings.from_env()
 
 
 def _hash(secret: str) -> str:
@@ -63,16 +43,16 @@ def _now() -> dt.datetime:
 @dataclass(frozen=True)
 class WebSession:
     session_id: int
-    principal: auth.Principal
+    principal: accounts.Principal
     expires_at: dt.datetime
 
 
-def start_session(store: Store, principal: auth.Principal, source_address: str | None,
+def start_session(store: Store, principal: accounts.Principal, source_address: str | None,
                   user_agent: str | None, now: dt.datetime | None = None) -> tuple[str, WebSession]:
     """A new session for a user who just logged in. Returns the id for the cookie (shown nowhere else)."""
     now = now or _now()
     session_key = secrets.token_urlsafe(32)
-    expires = now + dt.timedelta(hours=settings().hours)
+    expires = now + dt.timedelta(hours=settings.get().session_hours)
     with store.transaction() as cur:
         session_id = cur.execute(
             "insert into web_sessions (id_hash, username, via, created_at, last_seen_at, expires_at, "
@@ -93,7 +73,7 @@ def session_user(store: Store, session_key: str | None, now: dt.datetime | None 
     if not session_key or not _SESSION_ID.fullmatch(session_key):
         return None
     now = now or _now()
-    idle = dt.timedelta(minutes=auth.settings().idle_minutes)
+    idle = dt.timedelta(minutes=settings.get().idle_minutes)
     cur = store.cursor()
     try:
         rows = cur.execute(
@@ -102,7 +82,7 @@ def session_user(store: Store, session_key: str | None, now: dt.datetime | None 
         if not rows:
             return None
         session_id, username, via, last_seen, expires = rows[0]
-        principal = auth.load_user(cur, username, via)
+        principal = accounts.load_user(cur, username, via)
     finally:
         cur.close()
     if expires <= now:
@@ -169,13 +149,13 @@ def end_user_sessions(store: Store, actor: str, username: str, reason: str) -> i
     cur = store.cursor()
     try:
         ids = [r[0] for r in cur.execute("select session_id from web_sessions where username = ? "
-                                         "and revoked_at is null", [auth.normalise_username(username)]).fetchall()]
+                                         "and revoked_at is null", [accounts.normalise_username(username)]).fetchall()]
     finally:
         cur.close()
     ended = _end(store, ids, actor, reason)
     if ended and reason == "admin":
         with store.transaction() as cur:
-            store.audit(cur, actor, "session.revoke", auth.normalise_username(username), None,
+            store.audit(cur, actor, "session.revoke", accounts.normalise_username(username), None,
                         {"session_ids": ids})
     return ended
 
@@ -183,7 +163,7 @@ def end_user_sessions(store: Store, actor: str, username: str, reason: str) -> i
 def list_sessions(cur: duckdb.DuckDBPyConnection, now: dt.datetime | None = None) -> pd.DataFrame:
     """Live sessions (not revoked, not past their end, not idle too long), newest first."""
     return cur.execute(read_sql("queries/web_sessions.sql"),
-                       {"now": now or _now(), "idle_minutes": auth.settings().idle_minutes}).df()
+                       {"now": now or _now(), "idle_minutes": settings.get().idle_minutes}).df()
 
 
 # -- API tokens ----------------------------------------------------------------------------------
@@ -194,13 +174,13 @@ def make_api_token(store: Store, actor: str, name: str, street: str | None = Non
     name = (name or "").strip()
     if not name or len(name) > 40:
         raise UserError("请填写令牌名称（1–40 个字）", "如：一网统管平台")
-    days = days or settings().api_days
+    days = days or settings.get().api_token_days
     if not 1 <= days <= 366:
         raise UserError(f"有效期须在 1–366 天之间，收到 {days}")
     token = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
     expires = _now() + dt.timedelta(days=days)
     with store.transaction() as cur:
-        street = auth._check_street(cur, street)
+        street = accounts._check_street(cur, street)
         token_id = cur.execute(
             "insert into api_tokens (name, token_hash, street, created_by, expires_at) values (?, ?, ?, ?, ?) "
             "returning token_id", [name, _hash(token), street, actor, expires]).fetchall()[0][0]
@@ -218,7 +198,7 @@ def revoke_api_token(store: Store, actor: str, token_id: int) -> None:
         store.audit(cur, actor, "api_token.revoke", rows[0][0], {"token_id": token_id}, {"revoked": True})
 
 
-def api_principal(store: Store, token: str | None, now: dt.datetime | None = None) -> auth.Principal | None:
+def api_principal(store: Store, token: str | None, now: dt.datetime | None = None) -> accounts.Principal | None:
     """The API client a live token belongs to, or None. Its first use of each hour is recorded (last_used_at)
     and audited, like a big-screen token's session."""
     if not token or not token.startswith(API_TOKEN_PREFIX) or len(token) > 200:
@@ -233,7 +213,7 @@ def api_principal(store: Store, token: str | None, now: dt.datetime | None = Non
     if not rows:
         return None
     token_id, name, street, last_used = rows[0]
-    principal = auth.Principal(f"api:{name}", f"API（{name}）", "api", street, "api")
+    principal = accounts.Principal(f"api:{name}", f"API（{name}）", "api", street, "api")
     if last_used is None or now - last_used >= dt.timedelta(hours=1):
         with store.transaction() as wcur:
             wcur.execute("update api_tokens set last_used_at = ? where token_id = ?", [now, token_id])

@@ -1,6 +1,6 @@
 """Response times of the served console's /healthz and data API at a benchmark scale.
 
-    python -m pipelines.bench_api --scale district [--runs 20]
+    python -m bench.api --scale district [--runs 20]
 
 Builds (or reuses) the scale's store with bench_data, makes a district and a street API token, starts the
 console as `make run` does (python -m server, its own process, a free port on 127.0.0.1) and asks each
@@ -23,8 +23,9 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from .bench_data import SCALES, build_store
-from .store import ROOT, Store
+from bench.data import SCALES, build_store
+from pipelines.core.settings import ROOT
+from pipelines.core.store import Store
 
 ENDPOINTS = ("headline", "grades", "curves?dim=street", "curves?dim=building", "buildings", "requests")
 
@@ -44,7 +45,8 @@ def _get(url: str, token: str | None = None) -> tuple[float, int, int]:
 
 
 def _prepare(scale_name: str, workdir: Path) -> tuple[Path, dict[str, str], str]:
-    from . import grade, web_sessions
+    from pipelines.auth import sessions as web_sessions
+    from pipelines.grading import grade
 
     base = workdir / "base.duckdb"
     if not base.exists():
@@ -119,7 +121,7 @@ def table(measured: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m pipelines.bench_api")
+    parser = argparse.ArgumentParser(prog="python -m bench.api")
     parser.add_argument("--scale", default="district", choices=list(SCALES))
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--json", type=Path, default=None)

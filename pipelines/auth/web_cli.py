@@ -9,9 +9,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from . import auth, web_sessions
-from .auth_cli import _cli_actor
-from .store import Store
+from pipelines.auth import accounts, sessions
+from pipelines.auth.cli import _cli_actor
+from pipelines.core.store import Store
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -32,32 +32,32 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
 def _api_tokens(args, db: Path) -> int:
     if args.api_command == "list":
-        frame = web_sessions.list_api_tokens(Store(db, read_only=True).cursor())
+        frame = sessions.list_api_tokens(Store(db, read_only=True).cursor())
         if frame.empty:
             print("还没有 API 令牌。生成：python -m pipelines api-tokens create 一网统管平台")
             return 0
-        print(frame.assign(street=frame["street"].fillna(auth.DISTRICT),
+        print(frame.assign(street=frame["street"].fillna(accounts.DISTRICT),
                            live=frame["live"].map({True: "有效", False: "已失效"})).to_string(index=False))
         return 0
     store = Store(db)
     if args.api_command == "create":
-        token = web_sessions.make_api_token(store, _cli_actor(), args.name, args.street, args.days)
+        token = sessions.make_api_token(store, _cli_actor(), args.name, args.street, args.days)
         print(f"“{args.name.strip()}”的 API 令牌（只显示这一次）：")
         print(token)
         print("用法：curl -H 'Authorization: Bearer <令牌>' http://127.0.0.1:8501/api/v1/headline")
     elif args.api_command == "revoke":
-        web_sessions.revoke_api_token(store, _cli_actor(), args.token_id)
+        sessions.revoke_api_token(store, _cli_actor(), args.token_id)
         print(f"已吊销 API 令牌 {args.token_id}")
     return 0
 
 
 def _sessions(args, db: Path) -> int:
     if args.sessions_command == "list":
-        frame = web_sessions.list_sessions(Store(db, read_only=True).cursor())
+        frame = sessions.list_sessions(Store(db, read_only=True).cursor())
         print(frame.to_string(index=False) if not frame.empty else "没有有效的登录会话。")
         return 0
-    ended = web_sessions.end_user_sessions(Store(db), _cli_actor(), args.username, "admin")
-    print(f"已结束 {auth.normalise_username(args.username)} 的 {ended} 个会话")
+    ended = sessions.end_user_sessions(Store(db), _cli_actor(), args.username, "admin")
+    print(f"已结束 {accounts.normalise_username(args.username)} 的 {ended} 个会话")
     return 0
 
 
