@@ -298,3 +298,32 @@ def test_api_answers_for_a_logged_in_admin_unmasked(site):
     rows = admin.request("/api/v1/buildings").json()["rows"]
     assert {r["building_id"]: r["building_manager"] for r in rows} == facts["managers"]
     assert auth.PERSONAL in auth.ROLE_PERMISSIONS["admin"]
+
+
+def test_api_figures_equal_what_the_overview_page_shows(site, sample_db):
+    """The same day and street on 态势总览 (AppTest, the sample's other copy) and from /api/v1/headline."""
+    from auth_support import page_as
+
+    url, tokens, facts = site
+    day = facts["day"] - dt.timedelta(days=1)
+    at = page_as("app_pages/overview.py", "leader")
+    at.query_params["street"] = STREET
+    at.query_params["day"] = day.isoformat()
+    at.run()
+    assert not at.exception
+    shown = {m.label: m.value for m in at.metric}
+    api = Client(url).request(f"/api/v1/headline?street={quote(STREET)}&day={day.isoformat()}",
+                              headers=_bearer(tokens["district"])).json()
+    row = api["rows"][0]
+    assert api["day"] == row["day"] == day.isoformat() and api["street"] == STREET
+    assert any(f"{STREET} · {day.year}年{day.month}月{day.day}日" in c.value for c in at.caption)
+    pct = lambda v: f"{v * 100:.1f}%"  # noqa: E731 (the page's format)
+    expected = {"楼宇": f"{row['buildings']:,}", "企业": f"{row['companies']:,}", "员工总数": f"{row['staff']:,}",
+                "未办结诉求": f"{row['open_requests']:,}", "企业复工率": pct(row["company_rate"]),
+                "人员返岗率": pct(row["staff_rate"]), "在岗人数": f"{row['on_site']:,}",
+                "复工企业": f"{row['companies_back']:,}", "居家观察人数": f"{row['home_observation']:,}",
+                "体温异常人数": f"{row['fever']:,}"}
+    for grade, key in (("高", "grade_high"), ("中", "grade_medium"), ("低", "grade_low")):
+        style = risk.style(grade)
+        expected[f"{style['shape']} {style['label']}楼宇"] = f"{row[key]:,}"
+    assert {k: shown[k] for k in expected} == expected
