@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from pipelines.auth import cli
+from pipelines.auth import cli, web_cli
 from pipelines.core.errors import RejectedUpload, UserError
 from pipelines.core.store import Store, default_db_path
 from pipelines.ingest.findings import for_display
@@ -34,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     p_rollback.add_argument("batch", type=int)
     p_rollback.add_argument("--user", default=getpass.getuser())
     cli.add_parsers(sub)  # users, tokens
+    web_cli.add_parsers(sub)  # api-tokens, sessions
     args = parser.parse_args(argv)
     db = args.db or default_db_path()
     try:
@@ -137,7 +138,7 @@ def _rollback(args, db: Path) -> int:
 
 
 COMMANDS = {"init": _init, "sample": _sample, "template": _template, "ingest": _ingest, "status": _status,
-            "rollback": _rollback, **cli.COMMANDS}
+            "rollback": _rollback, **cli.COMMANDS, **web_cli.COMMANDS}
 
 if __name__ == "__main__":
     sys.exit(main())
