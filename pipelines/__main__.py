@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from pipelines.auth import cli
+from pipelines.auth import cli, web_cli
 from pipelines.core.errors import RejectedUpload, UserError
 from pipelines.core.store import Store, default_db_path, store_address
 from pipelines.ingest.findings import for_display
@@ -41,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     p_rollback.add_argument("batch", type=int)
     p_rollback.add_argument("--user", default=getpass.getuser())
     cli.add_parsers(sub)  # users, tokens
+    web_cli.add_parsers(sub)  # api-tokens, sessions
     p_migrate = sub.add_parser("migrate", help="把文件数据库整体迁移到一个新的空 DuckLake（核对行数）")
     p_migrate.add_argument("--to", required=True, type=store_address, help="目标 DuckLake 地址 ducklake:postgres:…")
     p_compact = sub.add_parser("compact", help="整理存储：合并小文件、清理过期快照（每晚运行）")
@@ -163,7 +164,9 @@ def _ingest(args, db: Path) -> int:
     for path in args.files:
         upload = read_upload(path.name, path.read_bytes())
         result = check_upload(store, upload)
-        print(f"{path.name}: {upload.row_counts()}，错误 {result.errors} 个，警告 {result.warnings} 个")
+        readings = len(result.findings) - result.errors - result.warnings
+        print(f"{path.name}: {upload.row_counts()}，错误 {result.errors} 个，警告 {result.warnings} 个，"
+              f"已按其他写法理解 {readings} 处")
         if len(result.findings):
             print(for_display(result.findings).astype(object).fillna("").to_string(index=False, max_rows=200))
         if result.duplicate_of:
@@ -210,7 +213,8 @@ def _rollback(args, db: Path) -> int:
 
 
 COMMANDS = {"init": _init, "sample": _sample, "template": _template, "ingest": _ingest, "status": _status,
-            "rollback": _rollback, "migrate": _migrate, "compact": _compact, "cluster": _cluster, **cli.COMMANDS}
+            "rollback": _rollback, "migrate": _migrate, "compact": _compact, "cluster": _cluster, **cli.COMMANDS,
+            **web_cli.COMMANDS}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,5 +1,6 @@
 """Two app servers behind nginx on one DuckLake (python -m pipelines cluster), driven by headless Chromium: an
-analyst commits on server A, a leader on server B sees the new day at the next rerun, in the session she had."""
+analyst commits on server A, a leader on server B sees the new day at her next refresh without logging in again,
+and her login cookie holds on server A as well."""
 
 from __future__ import annotations
 
@@ -113,9 +114,16 @@ def test_a_commit_on_server_a_shows_on_server_b(cluster, tmp_path):
             analyst.get_by_role("button", name="确认入库（1 个文件").click()
             analyst.get_by_text("已入库：批次").wait_for()
 
-            # The leader's next rerun (any click) on the other server shows the new day, no new login.
-            leader.locator('[data-testid="stSidebarNav"]').get_by_text("态势总览", exact=True).click()
+            # The leader's next refresh on the other server shows the new day, without a new login.
+            leader.reload()
             leader.get_by_text(f"数据截至 {cn(new_day)}").wait_for()
-            assert leader.get_by_text("退出登录").count() == 1
+            leader.get_by_role("button", name="退出登录").wait_for()
+            # Her login (a session row in the store) holds on server A too: nothing lives in one process.
+            leader.context.add_cookies([{"name": "fugong_node", "value": node_a, "url": cluster.url}])
+            leader_servers.clear()
+            leader.reload()
+            leader.get_by_text(f"数据截至 {cn(new_day)}").wait_for()
+            leader.get_by_role("button", name="退出登录").wait_for()
+            assert set(leader_servers) - {""} == {upstream_of(cluster.url, node_a)}
         finally:
             browser.close()

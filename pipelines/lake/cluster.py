@@ -118,10 +118,8 @@ def start_app(address: str, lake_data: Path, log_dir: Path, port: int | None = N
     environment = {**os.environ, **(env or {}), "FUGONG_DB": address, "FUGONG_LAKE_DATA": str(lake_data)}
     log = log_dir / f"app-{port}.log"
     handle = log.open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
+    proc = subprocess.Popen(  # as `make run` serves it: st.App with the login cookie (issue 14)
+        [sys.executable, "-m", "server", "--port", str(port), "--address", "127.0.0.1"],
         cwd=ROOT, env=environment, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
     handle.close()
     server = AppServer(port, proc, log)
