@@ -135,6 +135,30 @@ def test_login_throttling_counts_across_servers(request, sample_db, tmp_path, mo
         b.close()
 
 
+def test_a_login_session_and_an_api_token_hold_on_every_server(request, sample_db, tmp_path):
+    """The login cookie's session and the API tokens (issue 14) are rows in the lake: started on one server,
+    valid on the other; ended on that one, gone on the first."""
+    from pipelines.auth import sessions
+
+    a, address, data = _lake_store(request, sample_db, tmp_path)
+    b = Store(address, lake_data=data)
+    try:
+        principal = auth.authenticate(a, "leader", "demo-leader")
+        key, started = sessions.start_session(a, principal, "127.0.0.1", "pytest")
+        seen = sessions.session_user(b, key)
+        assert seen is not None and (seen.session_id, seen.principal.username) == (started.session_id, "leader")
+        assert sessions.end_session(b, key)
+        assert sessions.session_user(a, key) is None
+        token = sessions.make_api_token(a, "admin", "一网统管平台")
+        assert sessions.api_principal(b, token) is not None
+        token_id = int(sessions.list_api_tokens(b.cursor())["token_id"].max())
+        sessions.revoke_api_token(b, "admin", token_id)
+        assert sessions.api_principal(a, token) is None
+    finally:
+        a.close()
+        b.close()
+
+
 def test_migrate_moves_a_street_onto_a_lake_and_verifies_counts(sample_db, postgres, empty_lake, tmp_path):
     source = tmp_path / "street.duckdb"
     shutil.copyfile(sample_db, source)
