@@ -18,6 +18,9 @@ from ui import charts, data, kiosk, situation
 from ui.session import scope_street
 from ui.widgets import guarded
 
+EPIDEMIC_PANEL = kiosk.PANELS.index("防疫专项")
+
+
 def _int_param(name: str, default: int, low: int, high: int) -> int:
     try:
         return max(low, min(high, int(st.query_params.get(name, default))))
@@ -76,7 +79,10 @@ def board(config: kiosk.KioskSettings) -> None:
     st.html(kiosk.tiles_html(today, before, counts, _counts(previous) if previous is not None and len(previous)
                              else None))
     high = grades[grades["grade"] == "高"] if grades is not None else grades
-    if config.rotate_seconds > 0:
+    if config.rotate_seconds > 0 and kiosk.panel_index(config.rotate_seconds, time.time()) == EPIDEMIC_PANEL:
+        situation.epidemic_wall(config.street, 680)  # the 防疫专项 panel takes the whole width
+        st.html(kiosk.dots_html(list(kiosk.PANELS), EPIDEMIC_PANEL))
+    elif config.rotate_seconds > 0:
         left, right = st.columns([3, 2], gap="small")
         current = kiosk.panel_index(config.rotate_seconds, time.time())
         with left:

@@ -112,7 +112,7 @@ def test_unknown_street_falls_back_to_the_whole_scope(kiosk_db):
 
 
 def test_rotation_follows_the_clock():
-    assert [kiosk.panel_index(20, t) for t in (0, 19.9, 20, 39, 40, 61)] == [0, 0, 1, 1, 0, 1]
+    assert [kiosk.panel_index(20, t) for t in (0, 19.9, 20, 39, 40, 61)] == [0, 0, 1, 1, 2, 0]
     assert [kiosk.panel_index(0, t) for t in (0, 20, 40)] == [0, 0, 0]  # rotate=0: panels fixed
 
 
