@@ -1,6 +1,6 @@
 """大屏: the operations centre's wall view. Read-only, no chrome, refreshes itself, panels rotate.
 
-URL: ?kiosk=1&token=…[&street=虹桥街道][&rotate=20][&refresh=30][&stale_hours=26]
+URL: ?kiosk=1&token=…[&street=虹桥街道][&rotate=20][&refresh=30][&stale_hours=26][&panel=防疫专项]
 The whole board is one fragment on a timer: a new batch shows within one interval, the rotation position
 follows the clock (so a refresh never resets it), and cached queries are keyed by the data version.
 """
@@ -19,6 +19,12 @@ from ui.session import scope_street
 from ui.widgets import guarded
 
 EPIDEMIC_PANEL = kiosk.PANELS.index("防疫专项")
+
+
+def pinned_panel() -> int | None:
+    """?panel=防疫专项 keeps one panel on (a wall given to the 防疫专项); None: the panels rotate."""
+    name = st.query_params.get("panel")
+    return kiosk.PANELS.index(name) if name in kiosk.PANELS else None
 
 
 def _int_param(name: str, default: int, low: int, high: int) -> int:
@@ -79,7 +85,8 @@ def board(config: kiosk.KioskSettings) -> None:
     st.html(kiosk.tiles_html(today, before, counts, _counts(previous) if previous is not None and len(previous)
                              else None))
     high = grades[grades["grade"] == "高"] if grades is not None else grades
-    if config.rotate_seconds > 0 and kiosk.panel_index(config.rotate_seconds, time.time()) == EPIDEMIC_PANEL:
+    if pinned_panel() == EPIDEMIC_PANEL or (config.rotate_seconds > 0 and pinned_panel() is None and
+                                            kiosk.panel_index(config.rotate_seconds, time.time()) == EPIDEMIC_PANEL):
         situation.epidemic_wall(config.street, 680)  # the 防疫专项 panel takes the whole width
         st.html(kiosk.dots_html(list(kiosk.PANELS), EPIDEMIC_PANEL))
     elif config.rotate_seconds > 0:

@@ -4,6 +4,7 @@
 with epidemic_reports as (
     select report_date, scope as series, confirmed, released, sheet, row_no from stg_epidemic
     where report_date is not null and scope is not null
+    qualify row_number() over (partition by report_date, scope order by row_no) = 1  -- a repeated key is an error
     union all
     select e.report_date, e.scope, e.confirmed, e.released, null, null from epidemic e
     anti join stg_epidemic s on s.report_date = e.report_date and s.scope = e.scope
@@ -14,6 +15,7 @@ epidemic_values as (
 work_reports as (
     select report_date, street || ' ' || work_item as series, done as figure, sheet, row_no from stg_work_progress
     where report_date is not null and street is not null and work_item is not null
+    qualify row_number() over (partition by report_date, street, work_item order by row_no) = 1
     union all
     select w.report_date, w.street || ' ' || w.work_item, w.done, null, null from work_progress w
     anti join stg_work_progress s on s.report_date = w.report_date and s.street = w.street
