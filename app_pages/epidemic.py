@@ -26,7 +26,7 @@ def page() -> None:
     st.subheader("疫情发展")
     board = data.query(epidemic.board, day, street)
     trend = data.query(epidemic.trend, day, street)
-    st.caption(f"{cn_date(day)} · 各范围最近一次报告；新增为与前一次报告相比；曲线为近 {epidemic.TREND_DAYS} 天累计确诊")
+    st.caption(f"{cn_date(day)} · 各范围最近一次报告；新增为与前一次报告相比；柱为近 {epidemic.TREND_DAYS} 天每日新增确诊")
     st.html(scopes_html(board, trend))
     modules_column, map_column = st.columns([1, 1], gap="medium")
     with modules_column:

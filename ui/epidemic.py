@@ -70,10 +70,13 @@ def css(dark: bool) -> str:
 .ep-label {{ font-size: {13 * k:.0f}px; color: {muted}; }}
 .ep-new {{ display: block; font-size: {16 * k:.0f}px; color: #d7263d; font-weight: 700; line-height: 1.2; }}
 .ep-zero {{ color: {muted}; font-weight: 400; }}
-.ep-grid {{ display: grid; grid-template-columns: 1fr 1fr; gap: 2px {10 * k:.0f}px; margin-top: 4px;
-  font-size: {13 * k:.0f}px; color: {muted}; }}
+.ep-grid {{ display: grid; grid-template-columns: 1fr; gap: 1px; margin-top: 4px; font-size: {13 * k:.0f}px;
+  color: {muted}; }}
+.ep-grid > span {{ display: flex; justify-content: space-between; gap: 6px; white-space: nowrap; }}
 .ep-grid b {{ color: {text}; font-variant-numeric: tabular-nums; }}
-.ep-spark {{ display: block; width: 100%; height: {34 * k:.0f}px; margin-top: 4px; }}
+.ep-spark {{ display: flex; align-items: flex-end; gap: 1px; width: 42%; height: {34 * k:.0f}px; }}
+.ep-spark i {{ flex: 1; display: block; border-radius: 1px 1px 0 0; opacity: 0.9; }}
+.ep-head {{ display: flex; justify-content: space-between; align-items: flex-end; gap: 6px; }}
 .ep-mods {{ display: grid; grid-template-columns: repeat(var(--cols, 1), minmax(0, 1fr)); gap: {6 * k:.0f}px {18 * k:.0f}px;
   color: {text}; }}
 .ep-mod {{ font-size: {15 * k:.0f}px; }}
@@ -93,25 +96,22 @@ def css(dark: bool) -> str:
 .ep-legend .ep-shape {{ font-weight: 700; margin-right: 3px; }}
 .ep-wall-scopes {{ height: 252px; overflow: hidden; }}
 .ep-wall-scopes .ep-card {{ height: 252px; box-sizing: border-box; }}
-.ep-wall-legend {{ height: 36px; overflow: hidden; }}
-.ep-wall-legend .ep-legend {{ font-size: 15px; }}
+.ep-wall-legend {{ height: 54px; overflow: hidden; }}
+.ep-wall-legend .ep-legend {{ font-size: 16px; gap: 2px 12px; }}
 .ep-none {{ color: {muted}; font-size: {15 * k:.0f}px; }}
 </style>
 """
 
 
-def sparkline(values: list[float], colour: str = "#2f80ed") -> str:
-    """A small trend as an inline SVG polyline (no script, no outside request)."""
-    points = [float(v) for v in values if v is not None and not pd.isna(v)]
+def sparkline(values: list[float], colour: str = "#d7263d") -> str:
+    """A small trend as CSS bars, one per day (no script, no SVG for the sanitiser to strip)."""
+    points = [max(0.0, float(v)) if v is not None and not pd.isna(v) else 0.0 for v in values]
     if len(points) < 2:
         return ""
-    low, high = min(points), max(points)
-    span = (high - low) or 1.0
-    step = 100 / (len(points) - 1)
-    coords = " ".join(f"{i * step:.1f},{28 - (v - low) / span * 26:.1f}" for i, v in enumerate(points))
-    return (f'<svg class="ep-spark" viewBox="0 0 100 30" preserveAspectRatio="none" role="img" aria-label="趋势">'
-            f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="2" '
-            f'vector-effect="non-scaling-stroke"/></svg>')
+    high = max(points) or 1.0
+    bars = "".join(f'<i style="height: {max(4.0, v / high * 100):.0f}%; background: {colour if v else "#8b9bb4"}"></i>'
+                   for v in points)
+    return f'<div class="ep-spark" title="近{len(points)}天每日新增确诊">{bars}</div>'
 
 
 def scopes_html(board: pd.DataFrame, trend: pd.DataFrame) -> str:
@@ -120,19 +120,19 @@ def scopes_html(board: pd.DataFrame, trend: pd.DataFrame) -> str:
         return '<div class="ep-none">还没有疫情发展数据：请在数据上传页上传“疫情发展”表。</div>'
     cards = []
     for row in board.itertuples(index=False):
-        series = trend[trend["scope"] == row.scope]["confirmed"].tolist() if len(trend) else []
+        series = trend[trend["scope"] == row.scope]["confirmed_new"].tolist() if len(trend) else []
         new = _int(row.confirmed_new)
         new_html = (f'<span class="ep-new{" ep-zero" if not new else ""}">新增 {_signed(new, True)}</span>'
                     if new is not None else "")
-        grid = "".join(f'<span>{label} <b>{_num(getattr(row, col))}</b> '
-                       f'<span>{_signed(getattr(row, change), is_new)}</span></span>'
+        grid = "".join(f'<span>{label}<span><b>{_num(getattr(row, col))}</b> '
+                       f'{_signed(getattr(row, change), is_new)}</span></span>'
                        for col, label, change, is_new in FIGURES)
         date = row.report_date
         date_text = f"{date.month}月{date.day}日" if isinstance(date, dt.date) else ""
         cards.append(
             f'<div class="ep-card"><div class="ep-scope">{esc(row.scope)}<span class="ep-date">{date_text}</span></div>'
-            f'<div class="ep-label">累计确诊</div><div class="ep-big">{_num(row.confirmed)}{new_html}</div>'
-            f'<div class="ep-grid">{grid}</div>{sparkline(series, "#d7263d")}</div>')
+            f'<div class="ep-head"><div><div class="ep-label">累计确诊</div><div class="ep-big">{_num(row.confirmed)}</div>'
+            f'{new_html}</div>{sparkline(series)}</div><div class="ep-grid">{grid}</div></div>')
     return f'<div class="ep-scopes" style="--n: {len(cards)}">{"".join(cards)}</div>'
 
 

@@ -74,9 +74,9 @@ def epidemic_wall(street: str | None, height: int) -> None:
         st.html(f'<div class="k-panel" style="height: {lower}px"><h3>重要工作模块 · {day.month}月{day.day}日</h3>'
                 f'{modules_html(modules, columns=2)}</div>')
     with right:
-        built, _ = epidemic_deck(min(day, data.latest_day() or day), street, dark=True, pitch=0.0, width=700,
-                                 height=lower - 46)
-        st.pydeck_chart(built, height=lower - 46, width="stretch")
+        built, _ = epidemic_deck(min(day, data.latest_day() or day), street, dark=True, pitch=0.0, width=560,
+                                 height=lower - 70)
+        st.pydeck_chart(built, height=lower - 70, width="stretch")
         st.html(f'<div class="ep-wall-legend">{legend_html()}</div>')
 
 

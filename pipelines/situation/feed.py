@@ -133,4 +133,6 @@ def _describe_epidemic(kind: str, after: dict, street: str) -> tuple[str, str]:
                  + (f"（完成 {i['completion'] * 100:.0f}%）" if isinstance(i.get("completion"), (int, float)) else "")
                  for i in items]
         return f"{street} 重要工作模块进展 {len(items)} 项", "；".join(parts)
-    return (f"{street} 新增重要点位：{after.get('name', '')}（{after.get('type', '')}）", str(after.get("address") or ""))
+    points = [p for p in after.get("points") or [] if isinstance(p, dict)]
+    return (f"{street} 新增重要点位 {len(points)} 个",
+            "、".join(f"{p.get('name', '')}（{p.get('type', '')}）" for p in points))

@@ -1,5 +1,5 @@
 -- feed_epidemic: 实时播报 items from the 防疫专项 sheets — new confirmed cases of a scope (疫情发展), the day's
--- progress of a street's work items (工作进度) and key points added (重要点位). `recorded_at` is when the
+-- progress of a street's work items (工作进度) and key points added (重要点位, one item per batch and street). `recorded_at` is when the
 -- batch that brought the row was committed; a scope other than a street is seen by every street.
 with batch_times as (
     select batch_id, uploaded_at from batches where status = 'committed'
@@ -56,15 +56,17 @@ points as (
         'point.new' as action,
         0 as seq,
         cast(null as varchar) as actor,
-        p.point_id as target,
+        p.street as target,
         cast(null as varchar) as building_id,
         cast(null as varchar) as building_name,
         p.street,
         cast(null as json) as before,
-        json_object('name', p.point_name, 'type', p.point_type, 'address', p.address) as after
+        json_object('points', list(json_object('name', p.point_name, 'type', p.point_type) order by p.point_id))
+            as after
     from key_points p
     join first_seen f using (point_id)
     join batch_times t on t.batch_id = f.batch_id
+    group by t.uploaded_at, f.batch_id, p.street
 ),
 final as (
     select * from cases
