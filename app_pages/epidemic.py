@@ -39,7 +39,7 @@ def page() -> None:
             st.markdown(f"**{md(row.work_item)}**：{md(row.note)}")
     with map_column:
         st.subheader("区域地图和重要点位")
-        deck, points = situation.epidemic_deck(min(day, data.latest_day() or day), street, height=430)
+        deck, points = situation.epidemic_deck(min(day, data.latest_day() or day), street, width=560, height=330)
         st.pydeck_chart(deck, height=430, width="stretch")
         st.html(legend_html())
         st.caption(f"重要点位 {len(points)} 个；鼠标移到柱体或圆点上查看详情。")

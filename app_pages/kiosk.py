@@ -87,7 +87,7 @@ def board(config: kiosk.KioskSettings) -> None:
     high = grades[grades["grade"] == "高"] if grades is not None else grades
     if pinned_panel() == EPIDEMIC_PANEL or (config.rotate_seconds > 0 and pinned_panel() is None and
                                             kiosk.panel_index(config.rotate_seconds, time.time()) == EPIDEMIC_PANEL):
-        situation.epidemic_wall(config.street, 680)  # the 防疫专项 panel takes the whole width
+        situation.epidemic_wall(config.street, 720)  # the 防疫专项 panel takes the whole width
         st.html(kiosk.dots_html(list(kiosk.PANELS), EPIDEMIC_PANEL))
     elif config.rotate_seconds > 0:
         left, right = st.columns([3, 2], gap="small")

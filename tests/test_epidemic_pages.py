@@ -73,7 +73,7 @@ def test_page_figures_match_plain_sql(epi_db):
         select work_item, sum(done), sum(target) from latest group by work_item""", [day]).fetchall()
     assert len(modules) == 8
     for item, done, target in modules:
-        assert f'<span class="ep-item">{item}</span>' in shown
+        assert f'title="{item}">{item}</span>' in shown
         assert f"<b>{int(done):,}</b> / {int(target):,}" in shown
     points = cur.execute("select count(*) from key_points").fetchall()[0][0]
     assert any(f"重要点位 {points} 个" in c.value for c in at.caption)

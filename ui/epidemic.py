@@ -60,7 +60,8 @@ def css(dark: bool) -> str:
     k = 1.45 if dark else 1.0  # the wall: larger type
     return f"""
 <style>
-.ep-scopes {{ display: grid; grid-template-columns: repeat(var(--n, 4), minmax(0, 1fr)); gap: {10 * k:.0f}px; }}
+.ep-scopes {{ display: grid; grid-template-columns: {"repeat(var(--n, 4), minmax(0, 1fr))" if dark
+  else "repeat(auto-fit, minmax(250px, 1fr))"}; gap: {10 * k:.0f}px; }}
 .ep-card {{ background: {panel}; border: 1px solid {line}; border-radius: 10px; padding: {8 * k:.0f}px {12 * k:.0f}px;
   color: {text}; overflow: hidden; }}
 .ep-scope {{ font-size: {17 * k:.0f}px; font-weight: 700; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }}
@@ -81,6 +82,8 @@ def css(dark: bool) -> str:
   color: {text}; }}
 .ep-mod {{ font-size: {15 * k:.0f}px; }}
 .ep-line {{ display: flex; justify-content: space-between; align-items: baseline; gap: 8px; white-space: nowrap; }}
+.ep-top {{ display: grid; grid-template-columns: 7.2em minmax(0, 1fr) auto; gap: 8px; align-items: center;
+  white-space: nowrap; }}
 .ep-item {{ font-weight: 700; overflow: hidden; text-overflow: ellipsis; }}
 .ep-bar {{ height: {12 * k:.0f}px; background: {line}; border-radius: 6px; overflow: hidden; margin: 2px 0; }}
 .ep-fill {{ height: 100%; background: #2f80ed; border-radius: 6px; }}
@@ -91,11 +94,11 @@ def css(dark: bool) -> str:
 .ep-nums b {{ color: {text}; font-size: {15 * k:.0f}px; }}
 .ep-stale {{ color: #d97706; font-weight: 700; }}
 .ep-legend {{ display: flex; flex-wrap: wrap; gap: 4px {14 * k:.0f}px; font-size: {13 * k:.0f}px; color: {text}; }}
-.ep-legend i {{ font-style: normal; display: inline-block; width: {14 * k:.0f}px; height: {14 * k:.0f}px;
-  border-radius: 50%; vertical-align: -2px; margin-right: 4px; border: 2px solid #fff; }}
+.ep-legend i {{ font-style: normal; display: inline-block; width: 1.3em; height: 1.3em; line-height: 1.3em;
+  text-align: center; font-size: 0.8em; color: #fff; border-radius: 50%; margin-right: 3px; border: 2px solid #fff; }}
 .ep-legend .ep-shape {{ font-weight: 700; margin-right: 3px; }}
-.ep-wall-scopes {{ height: 252px; overflow: hidden; }}
-.ep-wall-scopes .ep-card {{ height: 252px; box-sizing: border-box; }}
+.ep-wall-scopes {{ height: 284px; overflow: hidden; }}
+.ep-wall-scopes .ep-card {{ height: 284px; box-sizing: border-box; }}
 .ep-wall-legend {{ height: 54px; overflow: hidden; }}
 .ep-wall-legend .ep-legend {{ font-size: 16px; gap: 2px 12px; }}
 .ep-none {{ color: {muted}; font-size: {15 * k:.0f}px; }}
@@ -130,8 +133,8 @@ def scopes_html(board: pd.DataFrame, trend: pd.DataFrame) -> str:
         date = row.report_date
         date_text = f"{date.month}月{date.day}日" if isinstance(date, dt.date) else ""
         cards.append(
-            f'<div class="ep-card"><div class="ep-scope">{esc(row.scope)}<span class="ep-date">{date_text}</span></div>'
-            f'<div class="ep-head"><div><div class="ep-label">累计确诊</div><div class="ep-big">{_num(row.confirmed)}</div>'
+            f'<div class="ep-card"><div class="ep-scope">{esc(row.scope)}<span class="ep-date">{date_text} · 累计确诊</span>'
+            f'</div><div class="ep-head"><div><div class="ep-big">{_num(row.confirmed)}</div>'
             f'{new_html}</div>{sparkline(series)}</div><div class="ep-grid">{grid}</div></div>')
     return f'<div class="ep-scopes" style="--n: {len(cards)}">{"".join(cards)}</div>'
 
@@ -152,9 +155,10 @@ def modules_html(modules: pd.DataFrame, columns: int = 1) -> str:
         age = (f'<span class="ep-stale">⚠ {days}天未更新</span>' if row.stale
                else ("今日已更新" if days == 0 else f"{days}天前更新"))
         rows.append(
-            f'<div class="ep-mod"><div class="ep-line"><span class="ep-item">{esc(row.work_item)}</span>'
-            f'<span class="ep-nums">完成率 <b>{rate}</b></span></div>'
+            f'<div class="ep-mod"><div class="ep-top"><span class="ep-item" title="{esc(row.work_item)}">'
+            f'{esc(row.work_item)}</span>'
             f'<div class="ep-bar"><div class="ep-fill {state}" style="width: {width:.1f}%"></div></div>'
+            f'<span class="ep-nums">完成率 <b>{rate}</b></span></div>'
             f'<div class="ep-line"><span class="ep-nums"><b>{_num(row.done)}</b>{target} {unit}　'
             f'当日新增 <b>{_signed(row.done_today, True)}</b></span><span class="ep-nums">{age}</span></div></div>')
     return f'<div class="ep-mods" style="--cols: {columns}">{"".join(rows)}</div>'
@@ -164,6 +168,6 @@ def legend_html() -> str:
     """The map's legend: buildings as columns coloured by grade, key points as dots coloured by type."""
     grades = "".join(f'<span><span class="ep-shape" style="color: {s["color"]}">{s["shape"]}</span>{s["label"]}楼宇</span>'
                      for s in GRADE_STYLE.values())
-    points = "".join(f'<span><i style="background: {POINT_COLOURS[t]}"></i>{POINT_GLYPHS[t]} {t}</span>'
+    points = "".join(f'<span><i style="background: {POINT_COLOURS[t]}">{POINT_GLYPHS[t]}</i>{t}</span>'
                      for t in POINT_TYPES)
     return f'<div class="ep-legend"><span>柱体 = 楼宇（高度为在岗人数）：</span>{grades}<span>圆点 = 重要点位：</span>{points}</div>'

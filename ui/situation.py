@@ -67,15 +67,16 @@ def epidemic_wall(street: str | None, height: int) -> None:
         return
     board = data.query(epidemic.board, day, street)
     st.html(f'<div class="ep-wall-scopes">{scopes_html(board, data.query(epidemic.trend, day, street))}</div>')
-    lower = height - 262
+    lower = height - 294
     left, right = st.columns([3, 2], gap="small")
     with left:
         modules = data.query(epidemic.work_modules, day, street)
         st.html(f'<div class="k-panel" style="height: {lower}px"><h3>重要工作模块 · {day.month}月{day.day}日</h3>'
                 f'{modules_html(modules, columns=2)}</div>')
     with right:
-        built, _ = epidemic_deck(min(day, data.latest_day() or day), street, dark=True, pitch=0.0, width=560,
-                                 height=lower - 70)
+        # The view is fitted to a smaller box than the chart: a margin round the buildings and key points.
+        built, _ = epidemic_deck(min(day, data.latest_day() or day), street, dark=True, pitch=0.0, width=500,
+                                 height=lower - 170)
         st.pydeck_chart(built, height=lower - 70, width="stretch")
         st.html(f'<div class="ep-wall-legend">{legend_html()}</div>')
 
