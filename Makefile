@@ -1,5 +1,5 @@
 # 复工态势台 — two commands do all set-up on a fresh machine (python3 only; root apt for the browser test).
-#   make run    serve the console on the sample database (built on first run)
+#   make run    serve the console on the sample database (built on first run): st.App + uvicorn, 127.0.0.1
 #   make test   lint and run the whole test suite
 PY ?= python3
 VENV := .venv
@@ -24,7 +24,7 @@ sample: $(BIN)/.run-deps
 run: $(BIN)/.run-deps
 	@if [ "$(DB)" = "data/sample.duckdb" ]; then $(MAKE) --no-print-directory sample; \
 	  elif [ ! -f "$(DB)" ]; then echo "数据库 $(DB) 不存在：先运行 make init DB=$(DB)"; exit 2; fi
-	FUGONG_DB=$(DB) $(BIN)/streamlit run streamlit_app.py --server.port $(PORT)
+	FUGONG_DB=$(DB) $(BIN)/python -m server --port $(PORT) --address 127.0.0.1
 
 init: $(BIN)/.run-deps
 	$(BIN)/python -m pipelines --db $(DB) init

@@ -1,4 +1,5 @@
-"""用户与审计: users, screen tokens and the audit list. Every change here is itself an audit row."""
+"""用户与审计: users, their login sessions, screen tokens, data-API tokens and the audit list. Every change here is
+itself an audit row."""
 
 import datetime as dt
 
@@ -11,7 +12,7 @@ from pipelines.core import export
 from pipelines.situation import metrics
 from pipelines.core.errors import UserError
 from pipelines.core.settings import TZ
-from ui import session, data
+from ui import data, session, web_admin
 from ui.widgets import cn_date, guarded, page_header
 from ui.feedback import flash, show_error, show_flash
 from ui.login import kiosk_url
@@ -158,8 +159,10 @@ def _audit() -> None:
 def page() -> None:
     page_header("用户与审计", data.latest_day())
     show_flash()
-    users_tab, tokens_tab, audit_tab = st.tabs(["用户", "大屏链接", "审计日志"])
-    for tab, section in ((users_tab, _users), (tokens_tab, _tokens), (audit_tab, _audit)):
+    tabs = st.tabs(["用户", "登录会话", "大屏链接", "数据接口令牌", "审计日志"])
+    sections = (_users, lambda: web_admin.sessions(_flash), _tokens,
+                lambda: web_admin.api_tokens(_flash, _scope_options()), _audit)
+    for tab, section in zip(tabs, sections, strict=True):
         with tab:
             try:
                 section()

@@ -26,10 +26,10 @@ def pick_building():
         st.session_state["building-linked"] = wanted
         if wanted in set(everything["building_id"]):
             st.session_state["building-pick"] = wanted
-            st.session_state["building-street"] = everything.set_index("building_id").loc[wanted, "street"]
+            st.session_state["street"] = everything.set_index("building_id").loc[wanted, "street"]
     left, right, last = st.columns([1, 2, 1])
     with left:
-        street = street_filter(key="building-street")
+        street = street_filter(key="street")
     listed = data.query(buildings.building_list, street)
     ids = list(listed["building_id"])
     if st.session_state.get("building-pick") not in ids:
@@ -56,7 +56,7 @@ def page() -> None:
         st.info("还没有返岗日报数据。")
         return
     with date_column:
-        day = day_picker(as_of, key="building-day")
+        day = day_picker(as_of, key="day")
     found = data.query(buildings.info, building_id)  # masked and street-scoped for the user
     if found.empty:
         st.warning(f"无权查看楼宇 {building_id}，或它不在您的街道。")

@@ -30,11 +30,11 @@ def page() -> None:
         return
     c1, c2, c3, c4 = st.columns(4)
     with c1:
-        street = street_filter(key="curves-street")
+        street = street_filter(key="street")
     with c2:
-        grouping = st.selectbox("分组", list(GROUPINGS), index=0 if street is None else 1, key="curves-group")
+        grouping = st.selectbox("分组", list(GROUPINGS), index=0 if street is None else 1, key="group", bind="query-params")
     with c3:
-        end = day_picker(as_of, key="curves-day", label="截至日期")
+        end = day_picker(as_of, key="day", label="截至日期")
     with c4:
         target = st.number_input("目标（%）", min_value=10, max_value=100, value=80, step=5, key="curves-target") / 100
     dim = GROUPINGS[grouping]

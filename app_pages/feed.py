@@ -17,10 +17,10 @@ def page() -> None:
     page_header("实时播报", data.latest_day())
     c1, c2, c3 = st.columns([1, 3, 1])
     with c1:
-        street = street_filter(key="feed-street")
+        street = street_filter(key="street")
     with c2:
         labels = {k: v[0] for k, v in feed.KINDS.items() if k != "other"}
-        kinds = st.multiselect("类型", list(labels), format_func=labels.get, placeholder="全部类型", key="feed-kinds")
+        kinds = st.multiselect("类型", list(labels), format_func=labels.get, placeholder="全部类型", key="kinds", bind="query-params")
     with c3:
         limit = st.selectbox("条数", [30, 50, 100, 200], index=0, key="feed-limit")
     events = data.query(feed.events, limit, street, tuple(kinds) if kinds else None)

@@ -22,9 +22,9 @@ def page() -> None:
         return
     left, middle, right = st.columns([1, 1, 1])
     with left:
-        street = street_filter(key="map-street")
+        street = street_filter(key="street")
     with middle:
-        day = day_picker(as_of, key="map-day")
+        day = day_picker(as_of, key="day")
     with right:
         tiles_url = settings.get().map_style
         tiles = st.toggle("在线底图", value=False, disabled=tiles_url is None, key="map-tiles",

@@ -6,7 +6,7 @@ import streamlit as st
 from pipelines.situation import metrics
 from pipelines.grading import risk
 from ui import briefing, charts, data, situation
-from ui.widgets import building_link, cn_date, delta_int, delta_pct, guarded, md, page_header, pct, short_date, street_filter
+from ui.widgets import building_link, cn_date, day_picker, delta_int, delta_pct, guarded, md, page_header, pct, short_date, street_filter
 
 
 @guarded
@@ -21,7 +21,7 @@ def page() -> None:
     with left:
         street = street_filter()
     with right:
-        day = st.date_input("日期", value=as_of, max_value=as_of, min_value=data.first_day(), format="YYYY/MM/DD")
+        day = day_picker(as_of)
     today, before = data.query(metrics.headline, street, day)
     if not today.reported:
         st.warning(f"{cn_date(day)} 没有返岗日报，以下人数为 0。")

@@ -34,11 +34,11 @@ def page() -> None:
         st.session_state["requests-linked"] = wanted
         everything = data.query(buildings.building_list, None).set_index("building_id")
         if wanted in everything.index:
-            st.session_state["requests-street"] = everything.loc[wanted, "street"]
+            st.session_state["street"] = everything.loc[wanted, "street"]
             st.session_state["requests-building"] = wanted
     c1, c2, c3, c4 = st.columns([1, 2, 2, 2])
     with c1:
-        street = street_filter(key="requests-street")
+        street = street_filter(key="street")
     listed = data.query(buildings.building_list, street)
     names = building_label(listed)
     if st.session_state.get("requests-building") not in (ALL_BUILDINGS, *names):
@@ -48,9 +48,9 @@ def page() -> None:
                                 key="requests-building")
     building_id = None if building == ALL_BUILDINGS else building
     with c3:
-        categories = st.multiselect("类别", list(REQUEST_CATEGORIES), placeholder="全部类别", key="requests-category")
+        categories = st.multiselect("类别", list(REQUEST_CATEGORIES), placeholder="全部类别", key="category", bind="query-params")
     with c4:
-        statuses = st.multiselect("状态", list(REQUEST_STATUSES), placeholder="全部状态", key="requests-status")
+        statuses = st.multiselect("状态", list(REQUEST_STATUSES), placeholder="全部状态", key="status", bind="query-params")
     frame = data.query(company_requests.request_list, as_of, street, building_id)
     if categories:
         frame = frame[frame["category"].isin(categories)]

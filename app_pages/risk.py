@@ -26,11 +26,11 @@ def page() -> None:
         return
     filters = st.columns([2, 2, 2, 1])
     with filters[0]:
-        street = street_filter("risk_street")  # a street user's own street, fixed
+        street = street_filter("street")  # a street user's own street, fixed
     grades = filters[1].pills("等级", ["高", "中", "低"], selection_mode="multi", default=["高", "中", "低"],
-                              format_func=grade_text, key="risk_grades") or []
-    search = filters[2].text_input("搜索楼宇名称", key="risk_search")
-    changed_only = filters[3].toggle("只看变化", key="risk_changed")
+                              format_func=grade_text, key="grades", bind="query-params") or []
+    search = filters[2].text_input("搜索楼宇名称", key="search", bind="query-params")
+    changed_only = filters[3].toggle("只看变化", key="changed", bind="query-params")
     frame = data.query(grade.grades_on, day, street)
     counts = frame["grade"].value_counts()
     st.markdown("　".join(f"{grade_badge(g)} **{int(counts.get(g, 0))}** 栋" for g in ("高", "中", "低"))

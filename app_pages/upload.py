@@ -12,7 +12,7 @@ from pipelines.auth import accounts
 from pipelines.core import privacy
 from pipelines.batches.commit import commit_uploads, rollback_batch
 from pipelines.core.contract import SHEET_BY_KIND
-from pipelines.core.errors import StaleState, UserError
+from pipelines.core.errors import Refusal, StaleState, UserError
 from pipelines.ingest.findings import SEVERITY_LABELS, rule_label
 from pipelines.ingest.findings_workbook import findings_workbook
 from pipelines.ingest.read import DEFAULT_LIMITS, Upload, read_upload
@@ -29,7 +29,7 @@ from pipelines.batches.preview import (
 from pipelines.ingest.template import FILE_NAME as TEMPLATE_NAME
 from pipelines.ingest.template import template_bytes
 from ui import session, data
-from ui.widgets import cn_date, current_user, guarded, page_header
+from ui.widgets import cn_date, current_user, guarded, md, page_header
 from ui.feedback import flash, show_error, show_flash
 from ui.grades import grade_text, style_grades
 
@@ -45,7 +45,7 @@ class Processed:
     key: tuple[str, ...]
     version: int
     preview: Preview
-    unreadable: list[tuple[str, UserError]] = field(default_factory=list)
+    unreadable: list[Refusal] = field(default_factory=list)  # words only: no exception, no parsed data
 
 
 def masked(frame: pd.DataFrame, label: str, values: tuple[str, ...]) -> pd.DataFrame:
@@ -85,15 +85,15 @@ def upload_section() -> None:
     state = _state()
     st.subheader("② 上传与检查")
     files = st.file_uploader(
-        "选择一个或多个文件（.xlsx 或 .csv）：入库前会逐格检查并预览变化，确认之前不会写入任何数据",
-        type=["xlsx", "xlsm", "csv", "txt"], accept_multiple_files=True, key=f"uploader_{state['nonce']}",
+        "选择一个或多个文件（.xlsx、.xls 或 .csv）：入库前会逐格检查并预览变化，确认之前不会写入任何数据",
+        type=["xlsx", "xlsm", "xls", "et", "csv", "txt"], accept_multiple_files=True, key=f"uploader_{state['nonce']}",
         max_upload_size=max(1, DEFAULT_LIMITS.max_file_bytes // 2**20),
     )
     if not files:
         return
     processed = process(files)
-    for _name, error in processed.unreadable:
-        show_error(error)
+    for refusal in processed.unreadable:
+        show_error(refusal.error())
     preview = processed.preview
     if not preview.files:
         return
@@ -113,14 +113,14 @@ def process(files: list) -> Processed:
         return cached
     with st.status("正在处理上传的文件…", expanded=True) as status:
         uploads: list[Upload] = []
-        unreadable: list[tuple[str, UserError]] = []
+        unreadable: list[Refusal] = []
         for f in files:
             status.update(label=f"读取 {f.name}…")
             st.write(f"读取 {f.name}")
             try:
                 uploads.append(read_upload(f.name, f.getvalue()))
             except UserError as exc:
-                unreadable.append((f.name, exc))
+                unreadable.append(Refusal.of(f.name, exc))
 
         def step(text: str) -> None:
             status.update(label=f"{text}…")
@@ -152,6 +152,8 @@ def files_summary(preview: Preview) -> None:
             badges = [f":red-badge[错误 {fp.errors}]" if fp.errors else ":green-badge[没有错误]"]
             if fp.warnings:
                 badges.append(f":orange-badge[警告 {fp.warnings}]")
+            if fp.readings:
+                badges.append(f":blue-badge[已按其他写法理解 {fp.readings}]")
             st.markdown(f"{line}　{' '.join(badges)}")
 
 
@@ -165,8 +167,10 @@ def findings_section(preview: Preview) -> None:
     findings = findings.assign(severity_label=findings["severity"].map(SEVERITY_LABELS),
                                rule_label=findings["rule"].map(rule_label))
     errors = int((findings["severity"] == "error").sum())
-    st.markdown(f"共 **{len(findings)}** 条：错误 **{errors}** 条（必须修改），警告 **{len(findings) - errors}** 条"
-                "（核对后可以入库）。")
+    warnings = int((findings["severity"] == "warning").sum())
+    readings = len(findings) - errors - warnings
+    st.markdown(f"共 **{len(findings)}** 条：错误 **{errors}** 条（必须修改），警告 **{warnings}** 条（核对后可以入库），"
+                f"已理解 **{readings}** 条（单元格按其他写法读取，如“1,200”“18F”“3月5日”：已按…理解，请核对）。")
     cols = st.columns(3)
     severity = _multiselect(cols[0], "级别", findings["severity_label"], "findings_severity")
     sheet = _multiselect(cols[1], "工作表", findings["sheet"], "findings_sheet")
@@ -252,7 +256,7 @@ def commit_section(processed: Processed) -> None:
     preview = processed.preview
     st.markdown("#### 确认入库")
     if processed.unreadable:
-        names = "、".join(name for name, _ in processed.unreadable)
+        names = md("、".join(r.file_name for r in processed.unreadable))
         st.error(f"{names} 无法读取，不能入库：请从上传框中移除它（或修好后重新选择），其余文件才能入库。")
         st.button("确认入库", type="primary", disabled=True, key="commit_disabled")
         return

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from pipelines.auth import cli
+from pipelines.auth import cli, web_cli
 from pipelines.core.errors import RejectedUpload, UserError
 from pipelines.core.store import Store, default_db_path
 from pipelines.ingest.findings import for_display
@@ -34,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     p_rollback.add_argument("batch", type=int)
     p_rollback.add_argument("--user", default=getpass.getuser())
     cli.add_parsers(sub)  # users, tokens
+    web_cli.add_parsers(sub)  # api-tokens, sessions
     args = parser.parse_args(argv)
     db = args.db or default_db_path()
     try:
@@ -88,7 +89,9 @@ def _ingest(args, db: Path) -> int:
     for path in args.files:
         upload = read_upload(path.name, path.read_bytes())
         result = check_upload(store, upload)
-        print(f"{path.name}: {upload.row_counts()}，错误 {result.errors} 个，警告 {result.warnings} 个")
+        readings = len(result.findings) - result.errors - result.warnings
+        print(f"{path.name}: {upload.row_counts()}，错误 {result.errors} 个，警告 {result.warnings} 个，"
+              f"已按其他写法理解 {readings} 处")
         if len(result.findings):
             print(for_display(result.findings).astype(object).fillna("").to_string(index=False, max_rows=200))
         if result.duplicate_of:
@@ -135,7 +138,7 @@ def _rollback(args, db: Path) -> int:
 
 
 COMMANDS = {"init": _init, "sample": _sample, "template": _template, "ingest": _ingest, "status": _status,
-            "rollback": _rollback, **cli.COMMANDS}
+            "rollback": _rollback, **cli.COMMANDS, **web_cli.COMMANDS}
 
 if __name__ == "__main__":
     sys.exit(main())

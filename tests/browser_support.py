@@ -35,17 +35,19 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(db: Path, log_dir: Path, env: dict[str, str] | None = None) -> Iterator[str]:
-    """The console on `db` at a free local port, for as long as the block runs."""
+def serve(db: Path, log_dir: Path, env: dict[str, str] | None = None, web: bool = False) -> Iterator[str]:
+    """The console on `db` at a free local port, for as long as the block runs: `streamlit run` on the entry
+    script, or with web=True the web application as `make run` starts it (python -m server: st.App, the login
+    cookie, /healthz, the headers, the API)."""
     port = free_port()
     environment = {**os.environ, **(env or {}), "FUGONG_DB": str(db)}
-    log_path = log_dir / f"streamlit-{port}.log"
+    log_path = log_dir / f"{'server' if web else 'streamlit'}-{port}.log"
+    command = ([sys.executable, "-m", "server", "--port", str(port)] if web else
+               [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
+                "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+                "--server.fileWatcherType", "none"])
     with log_path.open("w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 90

@@ -128,16 +128,16 @@ NAMES = {b: name for b, name, _, _ in BUILDING_ROWS}
 
 # n (credit code), building, industry, employees, complete ledger row, on site every day
 COMPANY_ROWS = [
-    (1, "JSL-901", "软件和信息服务", 100, True, 40),
-    (2, "JSL-901", "软件和信息服务", 100, True, 40),
-    (3, "JSL-901", "软件和信息服务", 100, True, 30),
+    (1, "JSL-901", "信息传输、软件和信息技术服务业", 100, True, 40),
+    (2, "JSL-901", "信息传输、软件和信息技术服务业", 100, True, 40),
+    (3, "JSL-901", "信息传输、软件和信息技术服务业", 100, True, 30),
     (4, "JSL-902", "餐饮", 60, True, 50),
     (5, "JSL-902", "批发零售", 60, True, 50),
     (6, "JSL-902", "教育培训", 40, False, 30),
     (7, "JSL-902", "商务服务", 40, False, 20),
     (8, "HYL-901", "金融", 100, True, 30),
     (9, "HYL-901", "科技研发", 100, True, 30),
-    (10, "HYL-902", "软件和信息服务", 100, True, 30),
+    (10, "HYL-902", "信息传输、软件和信息技术服务业", 100, True, 30),
     (11, "HYL-902", "科技研发", 100, True, 30),
 ]
 # (company n, day) -> (from key areas, from abroad, fever)

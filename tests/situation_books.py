@@ -53,7 +53,7 @@ def one_building_store(path: Path, name: str = EVIL_NAME, days: int = 3) -> Stor
          [["T-001", name, "测试街道", 121.4305, 31.2200, "GCJ02", 20000]]),
         (COMPANIES, ["credit_code", "company_name", "building_id", "industry", "employees", "contact_person",
                      "contact_phone"],
-         [[credit_code(1), "上海甲科技有限公司", "T-001", "软件和信息服务", 40, "王小明", "13912341234"],
+         [[credit_code(1), "上海甲科技有限公司", "T-001", "信息传输、软件和信息技术服务业", 40, "王小明", "13912341234"],
           [credit_code(2), "=HYPERLINK(\"http://evil\")", "T-001", "餐饮", 10, "李四", "13800001111"]]),
     ])
     upload(store, "directory.xlsx", directory)

@@ -62,7 +62,7 @@ def test_ingest_of_a_broken_workbook_prints_chinese_findings_and_changes_nothing
     db = tmp_path / "cli.duckdb"
     first = cli(db, "ingest", files["good"])
     assert (first.returncode, first.stderr) == (0, "")
-    assert first.stdout == ("名录.xlsx: {'buildings': 1, 'companies': 2}，错误 0 个，警告 0 个\n"
+    assert first.stdout == ("名录.xlsx: {'buildings': 1, 'companies': 2}，错误 0 个，警告 0 个，已按其他写法理解 0 处\n"
                             "  已入库：批次 1\n")
     before = snapshot(db)
     assert before == (1, 1, 3)
@@ -71,7 +71,7 @@ def test_ingest_of_a_broken_workbook_prints_chinese_findings_and_changes_nothing
     assert done.returncode == 1
     assert done.stderr == ""
     lines = done.stdout.splitlines()
-    assert lines[0] == "broken.xlsx: {'buildings': 1, 'companies': 1}，错误 3 个，警告 1 个"
+    assert lines[0] == "broken.xlsx: {'buildings': 1, 'companies': 1}，错误 3 个，警告 1 个，已按其他写法理解 0 处"
     assert lines[1].split() == ["工作表", "行", "列", "值", "规则", "说明", "级别"]
     assert [line.split() for line in lines[2:6]] == [
         ["企业名录", "2", "楼宇编号", "T-404", "unknown_building",

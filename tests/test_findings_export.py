@@ -16,7 +16,7 @@ from pipelines.ingest.read import read_upload
 from pipelines.ingest.validate import validate
 
 TODAY = dt.date(2020, 3, 31)
-RED, YELLOW = "FFF8CBAD", "FFFFE699"
+RED, YELLOW, BLUE = "FFF8CBAD", "FFFFE699", "FFDDEBF7"
 
 
 @pytest.mark.parametrize(("text", "safe"), [
@@ -43,7 +43,8 @@ def test_copy_marks_each_bad_cell_and_lists_every_finding(store: Store):
                            "values (0, 'seed', '', '', '{}', 'test')")
     refresh_current(store.cursor(), BUILDINGS, 0, committed=True)  # the current state, as a commit keeps it
     findings = validate(store.cursor(), upload, TODAY)
-    assert sorted(findings["rule"]) == ["credit_code", "credit_code", "negative", "type", "unknown_column"]
+    assert sorted(findings["rule"]) == ["credit_code", "credit_code", "negative", "normalised", "normalised", "type",
+                                        "unknown_column"]
 
     wb = openpyxl.load_workbook(io.BytesIO(findings_workbook(upload, findings)))
     assert wb.sheetnames == [LIST_SHEET, "企业"]
@@ -54,12 +55,15 @@ def test_copy_marks_each_bad_cell_and_lists_every_finding(store: Store):
         ("错误", "F5", "员工总数", "格式不对"),
         ("错误", "B5", "统一社会信用代码", "信用代码无效"),
         ("警告", "G3", "备注", "多余的列"),
+        ("已理解", "E4", "行业", "按其他写法理解"),  # 软件 -> 信息传输、软件和信息技术服务业
+        ("已理解", "E5", "行业", "按其他写法理解"),
     ]
     assert [r[5] for r in listing] == findings["message"].tolist()
     ws = wb["企业"]
     marked = {c.coordinate: (c.fill.fgColor.rgb, c.comment.text) for row in ws.iter_rows() for c in row
               if c.comment is not None}
-    assert {k: v[0] for k, v in marked.items()} == {"B4": RED, "F4": RED, "B5": RED, "F5": RED, "G3": YELLOW}
+    assert {k: v[0] for k, v in marked.items()} == {"B4": RED, "F4": RED, "B5": RED, "F5": RED, "G3": YELLOW,
+                                                    "E4": BLUE, "E5": BLUE}
     assert marked["F5"][1] == "【错误】" + findings.loc[findings["rule"] == "type", "message"].item()
     # The copy holds the cells as read, text from the upload neutralised.
     assert ws["A1"].value == "江苏路街道企业名录" and ws["C3"].value == "企业名称"

@@ -148,6 +148,7 @@ def test_title_unit_rows_merged_header_at_c3(store, tmp_path):
     assert check_file(store, path) == [
         ("检查记录", 9, "封闭管理", "9", "maximum", "E9的封闭管理为9，不能大于5", "error"),
         ("检查记录", 12, None, None, "total_row", "第12行是合计行，已跳过（合计由系统计算）", "warning"),
+        ("检查记录", 8, "日期", "43879", "normalised", "C8的“43879”已按“2020-02-18”理解", "info"),  # a bare serial
     ]
     assert staged(store, upload, "checks", "check_date, building_id, area_closed, area_service, duty_score, "
                                             "issues_found, inspector") == [
@@ -194,9 +195,9 @@ def test_header_aliases_full_width_and_line_breaks(store, tmp_path):
     assert companies.headers[("Sheet3", "employees")] == ("职工人数（人）", "E")
     assert staged(store, upload, "companies", "credit_code, company_name, building_id, industry, employees, "
                                               "company_type, key_company, planned_date, contact_person") == [
-        ("Sheet3", 2, C3, "Shanghai C Ltd", "t-001", "软件和信息服务", 2000, None, "否", None, None),
-        ("表一", 2, C1, "上海甲有限公司", "T-001", "金融", 12, "内资", "是", D(2020, 2, 10), "王伟"),
-        ("表一", 3, C2, "上海乙有限公司", "T-001", "金融", 1234, "日资", "否", None, None),
+        ("Sheet3", 2, C3, "Shanghai C Ltd", "t-001", "信息传输、软件和信息技术服务业", 2000, None, "否", None, None),
+        ("表一", 2, C1, "上海甲有限公司", "T-001", "金融业", 12, "内资", "是", D(2020, 2, 10), "王伟"),
+        ("表一", 3, C2, "上海乙有限公司", "T-001", "金融业", 1234, "日资", "否", None, None),
     ]
 
 
@@ -274,9 +275,12 @@ def test_no_recognisable_sheet_is_an_error(store, tmp_path):
 
 
 @pytest.mark.parametrize(("name", "content", "message"), [
-    ("旧表.xls", b"\xd0\xcf\x11\xe0", "旧表.xls 是旧版 Excel（.xls）文件；请在 Excel 或 WPS 中“另存为”.xlsx 后上传"),
+    ("旧表.xls", b"\xd0\xcf\x11\xe0", "无法读取 旧表.xls：文件损坏或不是 Excel 文件；请在 Excel 或 WPS 中打开并另存为 .xlsx 后上传"),
+    ("导出.xls", b"<html><table><tr><td>1</td></tr></table></html>",
+     "导出.xls 是网页格式（HTML）导出的表格，不是真正的 Excel 文件；请在 Excel 或 WPS 中打开后“另存为”.xlsx 再上传"),
+    ("台账.et", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "台账.et 是 WPS 表格（.et）文件，无法直接读取；请在 WPS 中“另存为”Excel 工作簿（.xlsx）后上传"),
     ("坏.xlsx", b"not a zip at all", "无法读取 坏.xlsx：不是有效的 .xlsx 文件；请在 Excel 中打开并重新保存为 .xlsx"),
-    ("报告.pdf", b"%PDF-1.4", "不支持的文件类型：报告.pdf；请上传 .xlsx 或 .csv 文件"),
+    ("报告.pdf", b"%PDF-1.4", "不支持的文件类型：报告.pdf；请上传 .xlsx、.xls 或 .csv 文件"),
     ("乱码.csv", b"\xff\x00\xfe\x81\x30\x81", "无法识别 乱码.csv 的文字编码；请在 Excel 中另存为“CSV UTF-8”或 .xlsx"),
 ])
 def test_unreadable_files_say_what_to_do(name, content, message):

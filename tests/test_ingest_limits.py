@@ -123,5 +123,5 @@ def test_files_that_are_not_xlsx_say_what_they_are():
     good = xlsx_bytes({"楼宇": [HEADER, ROW]})
     with pytest.raises(UserError, match="不是有效的 .xlsx 文件"):
         read_upload("cut.xlsx", good[: len(good) // 2])
-    with pytest.raises(UserError, match="请上传 .xlsx 或 .csv 文件"):
+    with pytest.raises(UserError, match="请上传 .xlsx、.xls 或 .csv 文件"):
         read_upload("photo.jpg", b"\xff\xd8")

@@ -92,6 +92,7 @@ def test_kiosk_in_a_browser(sample_db, tmp_path):
             screen.get_by_text(_cn(next_day)).first.wait_for(timeout=90_000)  # no reload: the timer did it
 
             wall = browser.new_page(viewport={"width": 3840, "height": 2160})
+            wall.set_default_timeout(90_000)  # a 4K screenshot on a loaded 2-core machine takes its time
             record_outside(wall, outside)
             wall.goto(f"{url}/?kiosk=1&token={token}&rotate=0")
             wall.get_by_text(_cn(next_day)).first.wait_for(timeout=60_000)

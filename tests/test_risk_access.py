@@ -59,6 +59,6 @@ def test_others_cannot_override_or_save_a_configuration(graded_env, username):
 def test_street_leader_sees_only_their_street(graded_env):
     at = page_as("app_pages/risk.py", "jsl-leader").run()
     assert not at.exception, at.exception
-    assert at.selectbox(key="risk_street").options == ["江苏路街道"]
+    assert at.selectbox(key="street").options == ["江苏路街道"]
     table = at.dataframe[0].value
     assert len(table) > 0 and set(table["街道"]) == {"江苏路街道"}

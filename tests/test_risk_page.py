@@ -56,26 +56,26 @@ def test_filters_and_search(risk_db, cur):
     assert list(table.columns) == ["楼宇", "街道", "风险等级", "评分", "变化", "前一日", "主要原因", "人工调整"]
     assert table["主要原因"].str.len().gt(0).all()  # every building has its reason
 
-    at.selectbox(key="risk_street").select("江苏路街道").run()
+    at.selectbox(key="street").select("江苏路街道").run()
     table = at.dataframe[0].value
     assert set(table["街道"]) == {"江苏路街道"}
     assert len(table) == cur.execute("select count(*) from buildings where street = '江苏路街道'").fetchall()[0][0]
 
-    at.pills(key="risk_grades").set_value(["高"]).run()
+    at.pills(key="grades").set_value(["高"]).run()
     table = at.dataframe[0].value
     high = latest(cur, "select b.building_name from building_grades g join buildings b using (building_id) "
                        "where g.day = $latest and b.street = '江苏路街道' and g.computed_grade = '高'")
     assert sorted(table["楼宇"]) == sorted(n for (n,) in high)
     assert set(table["风险等级"]) <= {"▲ 高风险"}
 
-    at.pills(key="risk_grades").set_value(["高", "中", "低"]).run()
-    at.text_input(key="risk_search").input("大厦").run()
+    at.pills(key="grades").set_value(["高", "中", "低"]).run()
+    at.text_input(key="search").input("大厦").run()
     table = at.dataframe[0].value
     names = cur.execute("select building_name from buildings where street = '江苏路街道' "
                         "and building_name like '%大厦%'").fetchall()
     assert sorted(table["楼宇"]) == sorted(n for (n,) in names) and len(names) > 0
 
-    at.text_input(key="risk_search").input("没有这栋楼").run()
+    at.text_input(key="search").input("没有这栋楼").run()
     assert "没有符合条件的楼宇。" in [i.value for i in at.info]
 
 

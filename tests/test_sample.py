@@ -105,7 +105,7 @@ def test_seed_calibration_on_the_small_database(cur):
 
     staff_rate, _ = share_back("b.building_name = '兆丰世贸大厦'")
     assert 0.1 <= staff_rate <= 0.3  # the seeds: about 20% back on 2月17日
-    _, software_back = share_back("c.industry = '软件和信息服务'")
+    _, software_back = share_back("c.industry = '信息传输、软件和信息技术服务业'")
     assert software_back >= 0.8  # software and IT: 80%+ back by mid-February
     all_staff, _ = share_back("true")
     assert staff_rate < all_staff  # 兆丰 lags the rest

@@ -154,8 +154,8 @@ def test_map_spec_is_offline_and_shows_each_building_with_its_grade_and_staff(cu
     labels = layer(spec, "grade-labels")
     assert sorted(r["label"] for r in labels["data"]) == sorted(shapes[g] for g in grades.values())
 
-    at.selectbox(key="map-street").select("虹桥街道").run()
-    at.date_input(key="map-day").set_value(dt.date(2020, 2, 12)).run()
+    at.selectbox(key="street").select("虹桥街道").run()
+    at.date_input(key="day").set_value(dt.date(2020, 2, 12)).run()
     spec = deck_spec(at)
     rows = layer(spec, "buildings")["data"]
     expected = dict(cur.execute(
@@ -220,10 +220,10 @@ def test_curves_projection_table_matches_an_independent_fit(cur):
 
 def test_curves_interactions_street_grouping_target_and_date(cur):
     at = run("curves.py")
-    at.selectbox(key="curves-street").select("江苏路街道").run()
-    at.selectbox(key="curves-group").select("行业").run()
+    at.selectbox(key="street").select("江苏路街道").run()
+    at.selectbox(key="group").select("行业").run()
     at.number_input(key="curves-target").set_value(60).run()
-    at.date_input(key="curves-day").set_value(dt.date(2020, 2, 14)).run()
+    at.date_input(key="day").set_value(dt.date(2020, 2, 14)).run()
     assert not at.exception
     table = at.dataframe[0].value
     industries = {i for (i,) in cur.execute("select distinct industry from companies c join buildings b using "
@@ -231,7 +231,7 @@ def test_curves_interactions_street_grouping_target_and_date(cur):
     assert set(table["分组"]) == industries
     assert set(table["最近工作日"]) == {dt.date(2020, 2, 14)}
     assert any(h.value == "何时达到 60%" for h in at.subheader)
-    at.selectbox(key="curves-group").select("楼宇").run()
+    at.selectbox(key="group").select("楼宇").run()
     chosen = at.multiselect(key="curves-buildings").value
     biggest = [b for (b,) in cur.execute("select building_id from companies c join buildings b using (building_id) "
                                          "where b.street = '江苏路街道' group by 1 order by sum(employees) desc, 1 "
@@ -265,7 +265,7 @@ def test_building_detail_from_query_param_then_another_building_and_day(cur):
 
     at.selectbox(key="building-pick").select("JSL-002").run()
     assert at.query_params["building"] == ["JSL-002"] or at.query_params["building"] == "JSL-002"
-    at.date_input(key="building-day").set_value(dt.date(2020, 2, 13)).run()
+    at.date_input(key="day").set_value(dt.date(2020, 2, 13)).run()
     assert not at.exception
     tenants = next(d.value for d in at.dataframe if "企业名称" in d.value.columns)
     expected = dict(cur.execute("select c.company_name, r.on_site from companies c join daily_returns r using "
@@ -276,7 +276,7 @@ def test_building_detail_from_query_param_then_another_building_and_day(cur):
 
 def test_building_picker_follows_the_street(cur):
     at = run("building.py")
-    at.selectbox(key="building-street").select("华阳路街道").run()
+    at.selectbox(key="street").select("华阳路街道").run()
     options = at.selectbox(key="building-pick").options
     expected = cur.execute("select building_id, building_name from buildings where street = '华阳路街道' "
                            "order by building_id").fetchall()
@@ -292,7 +292,7 @@ def test_requests_for_one_building_answer_what_its_companies_ask_for(cur):
     building, street, name = one(cur, "select c.building_id, b.street, b.building_name from requests q join "
                                       "companies c using (credit_code) join buildings b using (building_id) "
                                       "group by all order by count(*) desc, 1 limit 1")
-    at.selectbox(key="requests-street").select(street).run()
+    at.selectbox(key="street").select(street).run()
     at.selectbox(key="requests-building").select(building).run()
     listing = next(d.value for d in at.dataframe if "诉求内容" in d.value.columns and "已办天数" in d.value.columns)
     expected = cur.execute("select q.request_id, q.category, q.content from requests q join companies c using "
@@ -304,7 +304,7 @@ def test_requests_for_one_building_answer_what_its_companies_ask_for(cur):
 
 def test_requests_counts_filters_and_closed_list(cur):
     at = run("requests.py")
-    at.selectbox(key="requests-street").select("虹桥街道").run()
+    at.selectbox(key="street").select("虹桥街道").run()
     counts = next(d.value for d in at.dataframe if "合计" in d.value.columns)
     expected = cur.execute("select q.category, q.status, count(*) from requests q join companies c using "
                            "(credit_code) join buildings b using (building_id) where b.street = '虹桥街道' "
@@ -317,7 +317,7 @@ def test_requests_counts_filters_and_closed_list(cur):
     assert (len(closed[0]) if closed else 0) == n_closed
     if closed:
         assert (closed[0]["办结用时(天)"] >= 0).all()
-    at.multiselect(key="requests-status").select("已办结").run()
+    at.multiselect(key="status").select("已办结").run()
     listing = next(d.value for d in at.dataframe if "已办天数" in d.value.columns)
     assert set(listing["状态"]) <= {"已办结"} and len(listing) == n_closed
 
@@ -331,7 +331,7 @@ def test_feed_shows_newest_first_and_filters_by_kind(cur):
     newest = one(cur, "select target, json_extract_string(after, '$.file') from audit "
                       "where action = 'batch.commit' order by audit_id desc limit 1")
     assert f"上传 {md(newest[1])}（批次 {newest[0]}）" in lines[0]
-    at.multiselect(key="feed-kinds").select("upload").run()
+    at.multiselect(key="kinds").select("upload").run()
     lines = [line for m in at.markdown if ":material/" in m.value for line in m.value.split("\n\n")]
     batches = cur.execute("select batch_id from batches order by batch_id desc").fetchall()
     assert len(lines) == len(batches)

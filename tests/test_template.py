@@ -10,8 +10,9 @@ import pytest
 
 from pipelines.core.contract import BUILDINGS, SHEETS, credit_check_char
 from pipelines.core.store import Store, refresh_current
+from pipelines.core.vocabulary import INDUSTRIES
 from pipelines.ingest.read import read_upload
-from pipelines.ingest.template import INSTRUCTIONS, header_text, template_bytes
+from pipelines.ingest.template import INSTRUCTIONS, LISTS, header_text, template_bytes
 from pipelines.ingest.validate import validate
 
 TODAY = dt.date(2020, 3, 31)
@@ -24,13 +25,17 @@ def template() -> bytes:
 
 def test_template_has_every_sheet_header_and_drop_down(template):
     wb = openpyxl.load_workbook(io.BytesIO(template))
-    assert wb.sheetnames == [INSTRUCTIONS, *(spec.label for spec in SHEETS)]
+    assert wb.sheetnames == [INSTRUCTIONS, *(spec.label for spec in SHEETS), LISTS]
+    assert wb[LISTS].sheet_state == "hidden"
+    assert [c.value for c in wb[LISTS]["A"]] == list(INDUSTRIES)
     for spec in SHEETS:
         ws = wb[spec.label]
         assert [c.value for c in ws[1]] == [header_text(f) for f in spec.fields]
         lists = {next(iter(dv.sqref.ranges)).min_col: dv.formula1 for dv in ws.data_validations.dataValidation
                  if dv.type == "list"}
         expected = {i + 1: '"' + ",".join(f.choices) + '"' for i, f in enumerate(spec.fields) if f.kind == "enum"}
+        expected.update({i + 1: f"'{LISTS}'!$A$1:$A${len(INDUSTRIES)}" for i, f in enumerate(spec.fields)
+                         if f.vocabulary == "industry"})  # the industry drop-down: GB/T 4754-2017 sections
         assert lists == expected, spec.label
         assert all(str(dv.sqref).endswith("100001") for dv in ws.data_validations.dataValidation)
         assert ws.max_row == 2  # the header and one example row
@@ -50,7 +55,7 @@ def test_instructions_describe_every_column(template):
             assert (aliases or "") == "、".join(f.aliases)
             assert rules or f.kind == "text"
     employees = described[("企业名录", "员工总数")]
-    assert employees[3:5] == ("整数", "人") and "不能为负数" in employees[6]
+    assert employees[3:5] == ("整数", "人") and "0～100000人" in employees[6]
     assert "职工人数" in employees[7]
 
 
@@ -75,7 +80,7 @@ def _fill(template: bytes, keep_example: bool) -> bytes:
     if not keep_example:
         ws.delete_rows(2)
     code = "91310105MA1XY70K0" + credit_check_char("91310105MA1XY70K0")
-    ws.append([code, "上海新填科技有限公司", "JSL-001", 7, "软件和信息服务", 25, "日资", "是",
+    ws.append([code, "上海新填科技有限公司", "JSL-001", 7, "信息传输、软件和信息技术服务业", 25, "日资", "是",
                dt.datetime(2020, 2, 24), "赵六", "13900000000"])
     out = io.BytesIO()
     wb.save(out)

@@ -86,7 +86,7 @@ def test_bad_file_shows_filterable_findings_and_cannot_be_committed(db):
     assert [s.label for s in at.status] == ["处理完成：1 个文件，错误 0 个，警告 0 个，1 个文件无法读取"]
     assert _texts(at.error) == [
         "无法读取 坏.xlsx：不是有效的 .xlsx 文件\n\n请在 Excel 中打开并重新保存为 .xlsx",
-        "坏.xlsx 无法读取，不能入库：请从上传框中移除它（或修好后重新选择），其余文件才能入库。",
+        "坏\\.xlsx 无法读取，不能入库：请从上传框中移除它（或修好后重新选择），其余文件才能入库。",
     ]
     assert at.button(key="commit_disabled").disabled
     assert open_store(db).cursor().execute("select count(*) from batches").fetchall() == [(12,)]

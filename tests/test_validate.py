@@ -81,18 +81,22 @@ def test_required(store, tmp_path):
     ]
 
 
+INT_HINT = "请填写整数，如 12 或 1,200（逗号只能用作千位分隔）"
+
+
 def test_type_int_number_date(store, tmp_path):
     path = write_xlsx(tmp_path / "类型.xlsx", directory_sheets(
         [building_row("T-001", lon="东经121度", 楼层数="二十"), building_row("T-002", 楼层数=12.5)],
-        [company_row(C1, employees="约50", 计划复工日期="2月17日")],
+        [company_row(C1, employees="约50", 计划复工日期="下周一")],
     ) + [Sheet("返岗日报", [RETURN_HEADER, return_row("2020-02-31", C1)])])
     assert check_file(store, path) == [
-        ("企业名录", 2, "员工总数", "约50", "type", "F2的“约50”不是员工总数可用的值：请填写整数，如 12", E),
-        ("企业名录", 2, "计划复工日期", "2月17日", "type",
-         "I2的“2月17日”不是计划复工日期可用的值：请填写日期，如 2020-02-17 或 2020/2/17", E),
-        ("楼宇名录", 2, "楼层数", "二十", "type", "I2的“二十”不是楼层数可用的值：请填写整数，如 12", E),
-        ("楼宇名录", 2, "经度", "东经121度", "type", "E2的“东经121度”不是经度可用的值：请填写数字，如 12.5", E),
-        ("楼宇名录", 3, "楼层数", "12.5", "type", "I3的“12.5”不是楼层数可用的值：请填写整数，如 12", E),
+        ("企业名录", 2, "员工总数", "约50", "type", f"F2的“约50”不是员工总数可用的值：{INT_HINT}", E),
+        ("企业名录", 2, "计划复工日期", "下周一", "type",
+         "I2的“下周一”不是计划复工日期可用的值：请填写日期，如 2020-02-17 或 2020/2/17", E),
+        ("楼宇名录", 2, "楼层数", "二十", "type", f"I2的“二十”不是楼层数可用的值：{INT_HINT}", E),
+        ("楼宇名录", 2, "经度", "东经121度", "type",
+         "E2的“东经121度”不是经度可用的值：请填写数字，如 12.5 或 1,200（逗号只能用作千位分隔）", E),
+        ("楼宇名录", 3, "楼层数", "12.5", "type", f"I3的“12.5”不是楼层数可用的值：{INT_HINT}", E),
         ("返岗日报", 2, "日期", "2020-02-31", "type",
          "A2的“2020-02-31”不是日期可用的值：请填写日期，如 2020-02-17 或 2020/2/17", E),
     ]
@@ -101,21 +105,27 @@ def test_type_int_number_date(store, tmp_path):
 def test_enum_and_accepted_variants(store, tmp_path):
     bad = write_xlsx(tmp_path / "枚举.xlsx", directory_sheets(
         [building_row("T-001", 坐标系="BD09")],
-        [company_row(C1, 企业类型="民营", 重点企业="可能")],
+        [company_row(C1, 企业类型="民营企业家", 重点企业="可能")],
     ) + [Sheet("企业诉求", [REQUEST_HEADER, request_row("SQ-1", 类别="其它", 状态="完成")])])
     assert check_file(store, bad) == [
-        ("企业名录", 2, "企业类型", "民营", "enum", "G2的“民营”不是可选值：企业类型只能填 内资、日资、韩资、其他外资、港澳台", E),
         ("企业名录", 2, "重点企业", "可能", "enum", "H2的“可能”不是可选值：重点企业只能填 是、否", E),
         ("企业诉求", 2, "状态", "完成", "enum", "F2的“完成”不是可选值：状态只能填 待办、办理中、已办结", E),
         ("企业诉求", 2, "类别", "其它", "enum", "D2的“其它”不是可选值：类别只能填 融资、租金减免、法律、用工、物资、其他", E),
         ("楼宇名录", 2, "坐标系", "BD09", "enum", "G2的“BD09”不是可选值：坐标系只能填 GCJ02、WGS84", E),
+        ("企业名录", 2, "企业类型", "民营企业家", "unknown_choice",
+         "G2的“民营企业家”不是企业类型的可选值（内资、日资、韩资、其他外资、港澳台）：已按原文保存，请核对", "warning"),
     ]
     # Variants people type are folded to the canonical value; an empty cell takes the default.
     good = write_xlsx(tmp_path / "枚举变体.xlsx", directory_sheets(
         [building_row("T-001", 坐标系="wgs-84"), building_row("T-002", 坐标系=None), building_row("T-003", 坐标系="gcj 02")],
         [company_row(C1, 重点企业="Y"), company_row(C2, 重点企业=None, 企业类型="日资"), company_row(C3, 重点企业="√")],
     ))
-    assert check_file(store, good) == []
+    assert check_file(store, good) == [
+        ("企业名录", 2, "重点企业", "Y", "normalised", "H2的“Y”已按“是”理解", "info"),
+        ("企业名录", 4, "重点企业", "√", "normalised", "H4的“√”已按“是”理解", "info"),
+        ("楼宇名录", 2, "坐标系", "wgs-84", "normalised", "G2的“wgs-84”已按“WGS84”理解", "info"),
+        ("楼宇名录", 4, "坐标系", "gcj 02", "normalised", "G4的“gcj 02”已按“GCJ02”理解", "info"),
+    ]
     commit_file(store, good)
     cur = store.cursor()
     assert cur.execute("select building_id, crs from buildings order by 1").fetchall() == [
@@ -135,8 +145,6 @@ def test_negative_minimum_maximum(store, tmp_path):
     ])
     assert check_file(store, path) == [
         ("企业名录", 2, "员工总数", "-1", "negative", "F2的员工总数为-1，不能为负数", E),
-        ("企业名录", 2, "楼层", "201", "maximum", "D2的楼层为201，不能大于200", E),
-        ("企业名录", 3, "楼层", "-11", "minimum", "D3的楼层为-11，不能小于-10", E),
         ("楼宇名录", 2, "建筑面积", "0.5", "minimum", "H2的建筑面积为0.5，不能小于1", E),
         ("楼宇名录", 2, "楼层数", "0", "minimum", "I2的楼层数为0，不能小于1", E),
         ("楼宇检查", 2, "封闭管理", "6", "maximum", "C2的封闭管理为6，不能大于5", E),
@@ -145,6 +153,9 @@ def test_negative_minimum_maximum(store, tmp_path):
         ("楼宇检查", 3, "企业服务", "4", "maximum", "H3的企业服务为4，不能大于3", E),
         ("返岗日报", 2, "在岗人数", "-2", "negative", "D2的在岗人数为-2，不能为负数", E),
         ("返岗日报", 2, "居家观察人数", "-1", "negative", "H2的居家观察人数为-1，不能为负数", E),
+        # a floor is descriptive: out of range it is kept as written, with a warning
+        ("企业名录", 2, "楼层", "201", "maximum", "D2的楼层为201，不能大于200", "warning"),
+        ("企业名录", 3, "楼层", "-11", "minimum", "D3的楼层为-11，不能小于-10", "warning"),
     ]
 
 
@@ -162,6 +173,7 @@ def test_credit_code_check_character(store, tmp_path):
         ("企业名录", 5, "统一社会信用代码", wrong, "credit_code", f"A5的“{wrong}”{BAD_CODE}", E),
         ("企业名录", 6, "统一社会信用代码", short, "credit_code", f"A6的“{short}”{BAD_CODE}", E),
         ("企业名录", 7, "统一社会信用代码", letter_i, "credit_code", f"A7的“{letter_i}”{BAD_CODE}", E),
+        ("企业名录", 8, "统一社会信用代码", C3.lower(), "normalised", f"A8的“{C3.lower()}”已按“{C3}”理解", "info"),
     ]
 
 
@@ -183,6 +195,7 @@ def test_duplicate_key(store, tmp_path):
          f"B3：“2020-02-17 {C1}”在本次上传中重复（与第2行相同），每个返岗日报记录只能出现一次：请删除重复行", E),
         ("返岗日报", 4, "统一社会信用代码", f"2020-02-17 {C1}", "duplicate_key",
          f"B4：“2020-02-17 {C1}”在本次上传中重复（与第2行相同），每个返岗日报记录只能出现一次：请删除重复行", E),
+        ("返岗日报", 4, "统一社会信用代码", C1.lower(), "normalised", f"B4的“{C1.lower()}”已按“{C1}”理解", "info"),
     ]
 
 
@@ -318,17 +331,17 @@ def test_warnings_do_not_block_but_must_be_confirmed(store, tmp_path):
     assert check_file(store, path) == [
         ("企业名录", 4, None, None, "total_row", "第4行是合计行，已跳过（合计由系统计算）", W),
         ("填表说明", None, None, None, "unknown_sheet", "工作表“填表说明”的表头不属于任何一种数据表，已忽略：请使用模板中的表头", W),
-        ("旧企业名录", None, None, None, "hidden_sheet", "工作表“旧企业名录”是隐藏的，但其中的数据也会被读取：如不需要请删除该表", W),
         ("楼宇名录", 1, "备注", None, "unknown_column", "列“备注”（L列）不在楼宇名录的字段中，已忽略", W),
+        ("旧企业名录", None, None, None, "hidden_sheet", "工作表“旧企业名录”是隐藏的，已跳过（其中的数据未读取）", "info"),
     ]
     with pytest.raises(UserError) as refused:
         commit_file(store, path)
-    assert str(refused.value) == "警告.xlsx 有 4 个警告；请确认警告后再提交"
+    assert str(refused.value) == "警告.xlsx 有 3 个警告；请确认警告后再提交"  # an info line needs no confirming
     assert store.cursor().execute("select count(*) from batches").fetchall() == [(0,)]
     commit_file(store, path, confirm_warnings=True)
     cur = store.cursor()
     assert cur.execute("select credit_code, employees from companies order by 1").fetchall() == [
-        (C1, 10), (C2, 20), (C3, 100)]  # the 合计 row is not a company; the hidden sheet's company is read
+        (C1, 10), (C2, 20)]  # the 合计 row is not a company; the hidden sheet is not read
 
 
 def test_findings_collected_across_sheets_errors_first(store, tmp_path):

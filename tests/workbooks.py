@@ -138,16 +138,20 @@ REQUEST_HEADER = ["诉求编号", "日期", "统一社会信用代码", "类别"
 C1, C2, C3 = credit_code(1), credit_code(2), credit_code(3)
 
 
-def building_row(bid: str = "T-001", name: str = "测试大厦", lon: object = 121.4305, lat: object = 31.2200,
+AUTO = "〈按编号〉"  # building_row's default name: one per code
+
+
+def building_row(bid: str = "T-001", name: str | None = AUTO, lon: object = 121.4305, lat: object = 31.2200,
                  **over: object) -> list[object]:
-    row = dict(zip(BUILDING_HEADER, [bid, name, "江苏路街道", "愚园路1号", lon, lat, "GCJ02", 20000, 20, "测试物业",
+    """A good 楼宇名录 row; the name defaults to one per code (two codes with one name are a warning)."""
+    row = dict(zip(BUILDING_HEADER, [bid, f"测试大厦{bid}" if name == AUTO else name, "江苏路街道", "愚园路1号", lon, lat, "GCJ02", 20000, 20, "测试物业",
                                      "王伟"], strict=True))
     row.update(over)
     return list(row.values())
 
 
 def company_row(code: str = C1, bid: str = "T-001", employees: object = 100, **over: object) -> list[object]:
-    row = dict(zip(COMPANY_HEADER, [code, f"上海测试{code[-3:]}有限公司", bid, 5, "软件和信息服务", employees, "内资",
+    row = dict(zip(COMPANY_HEADER, [code, f"上海测试{code[-3:]}有限公司", bid, 5, "信息传输、软件和信息技术服务业", employees, "内资",
                                     "否", "2020-02-10", "李娜", "13800000000"], strict=True))
     row.update(over)
     return list(row.values())

@@ -55,6 +55,13 @@ def login_page() -> None:
         st.markdown("3. 重新启动控制台，用这个账号登录，再在“用户与审计”页为同事开通账号。")
         st.code(f"make run DB={db}", language="bash")
         return
+    if session.served():
+        # Served as the web application: the login is the console's own form (/login), which sets the cookie
+        # that keeps this browser logged in across reloads and tabs. Streamlit cannot set a cookie.
+        session.login_link("登录")
+        if session.oidc_configured():
+            _oidc_button()
+        return
     with st.form("login_form", clear_on_submit=True):
         username = st.text_input("用户名", key="login_username", autocomplete="username")
         password = st.text_input("密码", type="password", key="login_password", autocomplete="current-password")
@@ -67,15 +74,19 @@ def login_page() -> None:
         else:
             st.rerun()
     if session.oidc_configured():
-        if importlib.util.find_spec("authlib") is None:  # st.login needs it; it is not a requirement
-            st.caption("已配置统一身份认证，但未安装 Authlib：请运行 .venv/bin/pip install Authlib 后重启。")
-        else:
-            st.button("使用统一身份认证登录", on_click=st.login, key="login_oidc")
+        _oidc_button()
     conf = settings.get()
     st.caption(f"连续输错 {conf.max_failures} 次密码，账号锁定 {conf.lock_minutes} 分钟；"
                f"{conf.idle_minutes} 分钟未操作自动退出。")
     if sample:
         _demo_accounts(store)
+
+
+def _oidc_button() -> None:
+    if importlib.util.find_spec("authlib") is None:  # st.login needs it; it is not a requirement
+        st.caption("已配置统一身份认证，但未安装 Authlib：请运行 .venv/bin/pip install Authlib 后重启。")
+    else:
+        st.button("使用统一身份认证登录", on_click=st.login, key="login_oidc")
 
 
 def _demo_accounts(store) -> None:

@@ -1,5 +1,12 @@
 """Who is logged in, what they may do, and which street they see — for this Streamlit session.
 
+Served as the web application (`python -m server`, see server/web.py), the login is a cookie holding a web
+session id: st.context.cookies has the cookies the browser sent when this tab connected, and the session is
+checked in the store on every run, so reload, a new tab, a bookmark and Ctrl-click stay logged in, and a
+session ended anywhere (logout in another tab, an admin, a disabled user, the idle timeout) ends here at the
+next click. AppTest and a bare `streamlit run streamlit_app.py` have no cookie: there the built-in form logs
+in this Streamlit session only (session_state), as before.
+
 The session's username (or the kiosk token in the URL) is checked against the store on every run, so a
 disabled user or a changed role takes effect at the next click. Actions call require(permission) before
 they write; a street user's street is forced by scope_street(); query results pass through protect().
@@ -7,13 +14,16 @@ they write; a street user's street is forced by scope_street(); query results pa
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
+from urllib.parse import quote, urlencode, urlsplit
 
 import pandas as pd
 import streamlit as st
 
 from pipelines.auth import accounts
+from pipelines.auth import sessions as web_sessions
 from pipelines.auth.accounts import Forbidden, Principal
 from pipelines.core import privacy, settings
 from pipelines.core.errors import UserError
@@ -64,6 +74,13 @@ def current_user() -> Principal | None:
             st.session_state[TOKEN_AUDITED_KEY] = marker
             accounts.audit_token_login(store, principal)
         return principal
+    cookie_principal, had_cookie = cookie_user()
+    if cookie_principal is not None:
+        return cookie_principal
+    if had_cookie and st.session_state.get(USER_KEY) is None:
+        if not feedback.has_flash(LOGIN_SLOT):
+            feedback.flash(UserError("登录已失效（超时、已在别处退出或被管理员结束）", "请重新登录"), slot=LOGIN_SLOT)
+        return None
     username = st.session_state.get(USER_KEY)
     if username is None and oidc_configured() and getattr(st.user, "is_logged_in", False):
         email = str(st.user.get("email") or "")
@@ -109,7 +126,10 @@ def login(username: str, password: str) -> Principal:
 
 
 def logout(notice: UserError | None = None) -> None:
-    """End the session (also the logout button's callback: it runs before whatever script runs next)."""
+    """End the session (also the logout button's callback: it runs before whatever script runs next).
+    A cookie session ends in the store: every tab of that browser is logged out at its next click."""
+    if end_cookie_session() and notice is None:
+        feedback.flash("已退出登录", kind="info", slot=LOGIN_SLOT)
     via = st.session_state.get(VIA_KEY)
     for key in (USER_KEY, VIA_KEY, SEEN_KEY):
         st.session_state.pop(key, None)
@@ -117,6 +137,48 @@ def logout(notice: UserError | None = None) -> None:
         feedback.flash(notice, slot=LOGIN_SLOT)
     if via == "oidc" and oidc_configured():
         st.logout()
+
+
+# -- the login cookie (served as the web application) ----------------------------------------------
+
+def served() -> bool:
+    """True when the console runs as the web application (login through /login, cookie sessions)."""
+    return os.environ.get("FUGONG_WEB_LOGIN") == "1"
+
+
+def session_key() -> str | None:
+    try:
+        value = st.context.cookies.get(web_sessions.SESSION_COOKIE)
+    except Exception:  # no script-run context (a thread, a bare import): no cookie
+        return None
+    return value if isinstance(value, str) and value else None
+
+
+def cookie_user() -> tuple[Principal | None, bool]:
+    """(the cookie session's user, whether a cookie was sent). (None, True): the session has ended."""
+    key = session_key()
+    if key is None:
+        return None, False
+    found = web_sessions.session_user(connection.store(), key)
+    return (found.principal if found is not None else None), True
+
+
+def end_cookie_session() -> bool:
+    """Logout: the session ends in the store, so every tab of this browser is logged out at its next run."""
+    return web_sessions.end_session(connection.store(), session_key())
+
+
+def current_path() -> str:
+    """This page's path and query, for /login?next= (so the login lands back here, filters and all)."""
+    path = urlsplit(st.context.url or "/").path or "/"
+    query = {k: v for k, v in st.query_params.to_dict().items() if k != "token"}
+    return path + (f"?{urlencode(query)}" if query else "")
+
+
+def login_link(text: str = "登录") -> None:
+    """A link to the login form in this tab (a markdown link would open a new tab)."""
+    href = f"/login?next={quote(current_path(), safe='')}"
+    st.markdown(f'<a href="{href}" target="_self">{text}</a>', unsafe_allow_html=True)
 
 
 # -- what may they do -----------------------------------------------------------------------------

@@ -4,6 +4,7 @@ formatting, the Markdown escape md(), downloads and building links."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 from collections.abc import Callable
 from functools import wraps
@@ -20,7 +21,7 @@ from pipelines.grading import risk
 from ui import data, grades
 from ui.feedback import show_error
 from ui.nav import guard_page
-from ui.session import actor, scope_street
+from ui.session import actor, scope_street, served
 
 T = TypeVar("T")
 ALL_STREETS = "全部街道"
@@ -64,7 +65,7 @@ def street_filter(key: str = "street") -> str | None:
         st.selectbox("街道", [forced], key=key, disabled=True)
         return forced
     options = [ALL_STREETS, *data.streets()]
-    choice = st.selectbox("街道", options, key=key)
+    choice = st.selectbox("街道", options, key=key, bind="query-params")  # in the URL: a reload keeps it
     return None if choice == ALL_STREETS else choice
 
 
@@ -99,7 +100,8 @@ def short_date(day: dt.date | None) -> str:
 def day_picker(as_of: dt.date, key: str = "day", label: str = "日期") -> dt.date:
     """The as-of date (default: the latest in the data), never after it."""
     first = data.first_day() or as_of
-    return st.date_input(label, value=as_of, min_value=first, max_value=as_of, format="YYYY/MM/DD", key=key)
+    return st.date_input(label, value=as_of, min_value=first, max_value=as_of, format="YYYY/MM/DD", key=key,
+                         bind="query-params")  # in the URL: a reload keeps it
 
 
 def grade_badge(grade: object) -> str:
@@ -129,8 +131,14 @@ BUILDING_PAGE = "app_pages/building.py"
 def building_link(building_id: str, label: str, key: str | None = None) -> None:
     """A link that opens the building's detail page (楼宇详情?building=ID).
 
-    Under st.navigation it is a page link; a page run on its own (tests) gets a plain URL instead.
+    Served as the web application (cookie login), a real link: a click loads the page in this tab, Ctrl-click
+    or the middle button opens a new tab that is still logged in (st.page_link always navigates in place).
+    Otherwise, under st.navigation, a page link; a page run on its own (tests) gets a plain URL.
     """
+    if served():
+        href = f"/building?building={quote(building_id)}"
+        st.markdown(f'<a href="{html.escape(href)}" target="_self">🏢 {html.escape(label)}</a>', unsafe_allow_html=True)
+        return
     try:
         st.page_link(BUILDING_PAGE, label=label, icon=":material/apartment:", query_params={"building": building_id})
     except StreamlitPageNotFoundError:

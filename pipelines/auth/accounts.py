@@ -287,12 +287,17 @@ def _change_user(store: Store, actor: str, username: str, action: str, sql: str,
             raise UserError("不能停用自己的账号", "请由另一位管理员操作")
         cur.execute(f"update users set {sql}, updated_at = current_timestamp where username = $username",
                     {**params, "username": name})
+        if action == "user.disable":
+            # Their login sessions (pipelines/auth/sessions.py) end in the same transaction, at once.
+            cur.execute("update web_sessions set revoked_at = current_timestamp, revoked_by = $actor, "
+                        "revoke_reason = 'disabled' where username = $username and revoked_at is null",
+                        {"actor": actor, "username": name})
         before = {k: row.get(k) for k in after if k != "password"}
         store.audit(cur, actor, action, name, before, after)
 
 
 def set_disabled(store: Store, actor: str, username: str, disabled: bool) -> None:
-    """Disable (or enable again) a user; a disabled user's open sessions end at their next click."""
+    """Disable (or enable again) a user; a disabled user's sessions end at once (enabling brings none back)."""
     _change_user(store, actor, username, "user.disable" if disabled else "user.enable",
                  "disabled = $disabled", {"disabled": disabled}, {"disabled": disabled})
 

@@ -28,6 +28,10 @@ ACTION_LABELS: dict[str, str] = {
     "token.revoke": "吊销大屏令牌",
     "login.success": "登录成功",
     "login.failed": "登录失败",
+    "logout": "退出登录",
+    "session.revoke": "结束登录会话",
+    "api_token.create": "生成接口令牌",
+    "api_token.revoke": "吊销接口令牌",
 }
 
 DISPLAY_NAMES = {"audit_id": "编号", "done_at": "时间", "actor": "操作人", "action": "操作", "target": "对象",

@@ -106,6 +106,11 @@ class FilePreview:
         return int((self.findings["severity"] == "warning").sum())
 
     @property
+    def readings(self) -> int:
+        """Cells read from another notation (已按…理解), merged ranges filled, hidden sheets skipped."""
+        return int((self.findings["severity"] == "info").sum())
+
+    @property
     def skipped(self) -> bool:
         """Not stored again: the same content is already in (or earlier in this selection)."""
         return self.duplicate_of is not None or self.same_as is not None

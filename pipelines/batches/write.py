@@ -30,7 +30,7 @@ def write_batch(store: Store, cur: duckdb.DuckDBPyConnection, upload: Upload, ac
     whole = False
     for kind in upload.sheets:
         spec = SHEET_BY_KIND[kind]
-        cols = ", ".join(f'"{f.name}"' for f in spec.fields)
+        cols = ", ".join(f'"{c}"' for c in spec.stored_columns)
         cur.execute(f"insert into raw_{kind} (batch_id, row_no, sheet, {cols}) "
                     f"select ?, row_no, sheet, {cols} from stg_{kind}", [batch_id])
         refresh_current(cur, spec, batch_id, committed=True)

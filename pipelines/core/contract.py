@@ -11,7 +11,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Literal
 
-Kind = Literal["text", "int", "number", "date", "enum", "code"]
+Kind = Literal["text", "int", "number", "date", "enum", "code", "floor", "phone"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,8 @@ class Field:
     default: str | None = None  # value used when the cell is empty (enum only)
     may_be_future: bool = False  # dates: a plan may lie ahead, a report may not
     suggestions: tuple[str, ...] = ()  # text: the template's drop-down offers these, other text is allowed
+    vocabulary: str | None = None  # "industry" or "company_type": read through vocabulary.py's alias table
+    text_column: str | None = None  # also store the cell as written in this column (floor -> floor_text)
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,11 @@ class SheetSpec:
     def required(self) -> list[Field]:
         return [f for f in self.fields if f.required]
 
+    @property
+    def stored_columns(self) -> list[str]:
+        """The raw table's data columns: every field, then the as-written copies (floor_text)."""
+        return [f.name for f in self.fields] + [f.text_column for f in self.fields if f.text_column]
+
 
 # Items checked in each area of 虹桥街道's checklist (6 areas, 22 items in the seeds); the total is derived.
 CHECK_AREAS: dict[str, tuple[str, int]] = {
@@ -64,6 +71,7 @@ COMPANY_TYPES = ("内资", "日资", "韩资", "其他外资", "港澳台")
 REQUEST_CATEGORIES = ("融资", "租金减免", "法律", "用工", "物资", "其他")
 REQUEST_STATUSES = ("待办", "办理中", "已办结")
 CRS_CHOICES = ("GCJ02", "WGS84")
+MAX_PEOPLE = 100_000  # no company in one building has more: a larger count is a typo (or 1e308)
 
 _CREDIT = Field(
     "credit_code",
@@ -89,7 +97,7 @@ BUILDINGS = SheetSpec(
         Field("crs", "坐标系", "enum", False, ("坐标类型", "crs"), choices=CRS_CHOICES, default="GCJ02",
               doc="GCJ02（高德/腾讯地图，默认）或 WGS84（GPS）"),
         Field("floor_area", "建筑面积", "number", True, ("建筑面积(㎡)", "建筑面积(平方米)", "面积", "floor area"),
-              unit="㎡", minimum=1),
+              unit="㎡", minimum=1, maximum=2_000_000),
         Field("floors", "楼层数", "int", False, ("层数", "总层数", "floors"), unit="层", minimum=1, maximum=200),
         Field("property_company", "物业公司", "text", False, ("物业", "物业管理公司", "物业服务企业")),
         Field("building_manager", "楼长", "text", False, ("楼长姓名",), personal=True),
@@ -106,16 +114,19 @@ COMPANIES = SheetSpec(
         Field("company_name", "企业名称", "text", True, ("企业", "公司名称", "单位名称", "company name")),
         Field("building_id", "楼宇编号", "text", True, ("楼宇代码", "所在楼宇编号", "building id", "building_id"),
               doc="须在楼宇名录中"),
-        Field("floor", "楼层", "int", False, ("所在楼层", "floor"), minimum=-10, maximum=200),
-        Field("industry", "行业", "text", True, ("所属行业", "行业类别", "行业分类", "industry")),
+        Field("floor", "楼层", "floor", False, ("所在楼层", "floor"), minimum=-10, maximum=200,
+              text_column="floor_text", doc="照原样填写即可，如 18F、18层、十八层、B1、3-4F、1801室"),
+        Field("industry", "行业", "text", True, ("所属行业", "行业类别", "行业分类", "industry"),
+              vocabulary="industry", doc="国民经济行业分类（GB/T 4754-2017）门类，常用简称会自动对应"),
         Field("employees", "员工总数", "int", True, ("员工数", "职工人数", "员工人数", "职工总数", "从业人员数", "employees"),
-              unit="人", minimum=0),
-        Field("company_type", "企业类型", "enum", False, ("企业性质", "type"), choices=COMPANY_TYPES),
+              unit="人", minimum=0, maximum=100_000),
+        Field("company_type", "企业类型", "enum", False, ("企业性质", "type"), choices=COMPANY_TYPES,
+              vocabulary="company_type", doc="外商独资、中外合资、台资、民营等说法会自动对应"),
         Field("key_company", "重点企业", "enum", False, ("是否重点企业",), choices=("是", "否"), default="否"),
         Field("planned_date", "计划复工日期", "date", False, ("计划复工时间", "预计复工日期", "复工日期"),
               may_be_future=True),
         Field("contact_person", "防控联系人", "text", False, ("联系人", "疫情防控联系人"), personal=True),
-        Field("contact_phone", "联系电话", "text", False, ("电话", "手机", "联系方式", "手机号码"), personal=True),
+        Field("contact_phone", "联系电话", "phone", False, ("电话", "手机", "联系方式", "手机号码"), personal=True),
     ),
     "每家入驻企业一行。",
 )
@@ -128,13 +139,20 @@ DAILY_RETURNS = SheetSpec(
         Field("report_date", "日期", "date", True, ("填报日期", "统计日期", "报送日期", "date")),
         _CREDIT,
         Field("company_name", "企业名称", "text", False, ("企业", "公司名称", "单位名称"), doc="仅供核对，不参与计算"),
-        Field("on_site", "在岗人数", "int", True, ("到岗人数", "返岗人数", "在岗", "on site"), unit="人", minimum=0),
-        Field("remote", "居家办公人数", "int", False, ("居家办公", "远程办公人数"), unit="人", minimum=0),
-        Field("from_key_areas", "重点地区返沪人数", "int", False, ("重点地区返沪", "重点地区来沪人数"), unit="人",
-              minimum=0),
-        Field("from_abroad", "境外返沪人数", "int", False, ("境外返沪", "境外来沪人数"), unit="人", minimum=0),
-        Field("home_observation", "居家观察人数", "int", False, ("居家观察", "居家隔离人数"), unit="人", minimum=0),
-        Field("fever", "体温异常人数", "int", False, ("体温异常", "发热人数"), unit="人", minimum=0),
+        Field("on_site", "在岗人数", "int", True, ("到岗人数", "返岗人数", "在岗", "on site"), unit="人", minimum=0,
+              maximum=MAX_PEOPLE),
+        Field("remote", "居家办公人数", "int", False, ("居家办公", "远程办公人数"), unit="人", minimum=0,
+              maximum=MAX_PEOPLE),
+        Field("from_key_areas", "重点地区返沪人数", "int", False,
+              ("重点地区返沪", "重点地区来沪人数", "重点地区返沪人员", "重点地区来沪", "重点地区来沪人员"), unit="人",
+              minimum=0, maximum=MAX_PEOPLE),
+        Field("from_abroad", "境外返沪人数", "int", False,
+              ("境外返沪", "境外来沪人数", "境外返沪人员", "境外来沪", "境外来沪人员"), unit="人", minimum=0,
+              maximum=MAX_PEOPLE),
+        Field("home_observation", "居家观察人数", "int", False, ("居家观察", "居家隔离人数"), unit="人", minimum=0,
+              maximum=MAX_PEOPLE),
+        Field("fever", "体温异常人数", "int", False, ("体温异常", "发热人数"), unit="人", minimum=0,
+              maximum=MAX_PEOPLE),
     ),
     "每家企业每天一行。",
 )
@@ -323,7 +341,7 @@ EXAMPLES: dict[str, dict[str, object]] = {
     },
     "companies": {
         "credit_code": EXAMPLE_IDS["credit_code"], "company_name": "示例科技有限公司",
-        "building_id": EXAMPLE_IDS["building_id"], "floor": 12, "industry": "软件和信息服务", "employees": 80,
+        "building_id": EXAMPLE_IDS["building_id"], "floor": 12, "industry": "信息传输、软件和信息技术服务业", "employees": 80,
         "company_type": "内资", "key_company": "否", "planned_date": "2020-02-10", "contact_person": "李四",
         "contact_phone": "13800000000",
     },

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 
 class UserError(Exception):
     """Something the user can act on, said in Chinese. Never a traceback."""
@@ -29,3 +31,23 @@ class RejectedUpload(UserError):
     def __init__(self, message: str, findings: object) -> None:
         super().__init__(message, "请按问题清单逐条修改后重新上传")
         self.findings = findings
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """What a refused file leaves behind in a session: its name and the words, never the exception.
+
+    A UserError raised while reading holds its traceback, whose frames hold the file and everything parsed
+    from it (a refused wide sheet kept ~0.85 GB alive in the console until restart).
+    """
+
+    file_name: str
+    message: str
+    hint: str = ""
+
+    @classmethod
+    def of(cls, file_name: str, error: UserError) -> Refusal:
+        return cls(file_name, str(error.message), str(error.hint))
+
+    def error(self) -> UserError:
+        return UserError(self.message, self.hint)

@@ -56,6 +56,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("FUGONG_LOCK_MINUTES", "lock_minutes", 15, "How long a locked account stays locked.", _positive_int),
     Setting("FUGONG_IDLE_MINUTES", "idle_minutes", 30,
             "A session with no interaction for this long logs out.", _positive_int),
+    Setting("FUGONG_SESSION_HOURS", "session_hours", 12,
+            "A login session (the console's cookie) ends this long after login, however active.", _positive_int),
+    Setting("FUGONG_API_TOKEN_DAYS", "api_token_days", 90, "Default lifetime of a data-API token.", _positive_int),
     Setting("FUGONG_MIN_PASSWORD_LENGTH", "min_password_length", 10, "Shortest password accepted.",
             _positive_int),
     Setting("FUGONG_ARGON2_TIME_COST", "argon2_time_cost", 3,
@@ -76,6 +79,8 @@ class Settings:
     max_failures: int
     lock_minutes: int
     idle_minutes: int
+    session_hours: int
+    api_token_days: int
     min_password_length: int
     argon2_time_cost: int
     argon2_memory_kib: int

@@ -80,6 +80,15 @@ def refresh_current(cur: duckdb.DuckDBPyConnection, spec: SheetSpec, batch_id: i
         cur.execute(f"insert into latest_{spec.kind} {latest_rows_sql(spec, keys)}", params)
 
 
+def _normalise_vocabulary(cur: duckdb.DuckDBPyConnection) -> None:
+    """Migration 0010: stored industries and company types under the alias table's names (issue 12).
+    A value no alias knows stays as it was; the rows keep their batches (nothing is deleted)."""
+    from pipelines.core.vocabulary import company_type_sql, industry_sql
+
+    cur.execute(f"update raw_companies set industry = coalesce({industry_sql('industry')}, industry), "
+                f"company_type = coalesce({company_type_sql('company_type')}, company_type)")
+
+
 @dataclass(frozen=True)
 class Batch:
     batch_id: int
@@ -135,6 +144,8 @@ class Store:
             fresh.add(version)
             cur.execute("begin")
             cur.execute(path.read_text(encoding="utf-8"))
+            if version == 10:
+                _normalise_vocabulary(cur)
             cur.execute("insert into schema_migrations (version, name) values (?, ?)", [version, path.stem])
             cur.execute("commit")
         cur.execute(read_sql("macros.sql"))

@@ -68,16 +68,16 @@ REAL_PROFILES = {
 
 INDUSTRIES = {
     # name: (share of companies, speed of return 0-1, mixed-use kind)
-    "软件和信息服务": (0.20, 0.95, False),
-    "商务服务": (0.18, 0.70, False),
-    "金融": (0.10, 0.80, False),
-    "文化传媒": (0.08, 0.60, False),
-    "科技研发": (0.09, 0.85, False),
-    "批发零售": (0.12, 0.45, True),
-    "餐饮": (0.08, 0.35, True),
-    "教育培训": (0.07, 0.15, True),
-    "房地产": (0.05, 0.55, False),
-    "制造业总部": (0.03, 0.65, False),
+    "信息传输、软件和信息技术服务业": (0.20, 0.95, False),
+    "租赁和商务服务业": (0.18, 0.70, False),
+    "金融业": (0.10, 0.80, False),
+    "文化、体育和娱乐业": (0.08, 0.60, False),
+    "科学研究和技术服务业": (0.09, 0.85, False),
+    "批发和零售业": (0.12, 0.45, True),
+    "住宿和餐饮业": (0.08, 0.35, True),
+    "教育": (0.07, 0.15, True),
+    "房地产业": (0.05, 0.55, False),
+    "制造业": (0.03, 0.65, False),
 }
 COMPANY_TYPE_SHARE = (("内资", 0.70), ("日资", 0.08), ("韩资", 0.03), ("其他外资", 0.12), ("港澳台", 0.07))
 NAME_WORDS = list("华信达远泰安恒瑞博联创新成源科通汇鼎盛合宏嘉和众凯越融智云启明德")
@@ -231,8 +231,8 @@ def _fill_companies(rng: random.Random, plan: StreetPlan, buildings: list[Buildi
         )[0]
         ctype = rng.choices([t for t, _ in COMPANY_TYPE_SHARE], [w for _, w in COMPANY_TYPE_SHARE])[0]
         word = "".join(rng.choice(NAME_WORDS) for _ in range(2))
-        suffix = {"餐饮": "餐饮管理", "教育培训": "教育科技", "批发零售": "贸易", "金融": "投资管理",
-                  "软件和信息服务": "信息技术", "科技研发": "科技"}.get(industry, "企业管理咨询")
+        suffix = {"住宿和餐饮业": "餐饮管理", "教育": "教育科技", "批发和零售业": "贸易", "金融业": "投资管理",
+                  "信息传输、软件和信息技术服务业": "信息技术", "科学研究和技术服务业": "科技"}.get(industry, "企业管理咨询")
         b.companies.append(Company(
             _credit_code(rng, used), f"上海{word}{suffix}有限公司", b, rng.randint(1, b.floors), industry,
             employees, ctype, "是" if employees > 150 or rng.random() < 0.04 else "否", planned,
@@ -264,7 +264,7 @@ def returns_rows(rng: random.Random, buildings: list[Building], period: list[dt.
                 else:
                     ramp = 1 - math.exp(-(since + 1) * (0.05 + 0.12 * c.speed))
                     share = (0.25 + 0.7 * c.speed) * ramp + 0.1
-                    if c.industry in ("软件和信息服务", "科技研发") and day >= MILESTONE_WAVE:
+                    if c.industry in ("信息传输、软件和信息技术服务业", "科学研究和技术服务业") and day >= MILESTONE_WAVE:
                         share = max(share, 0.5)
                 if b.lag is not None and MILESTONE_FIRST_DAY <= day < dt.date(2020, 3, 2):
                     share = b.lag * (1 + 0.02 * (day - MILESTONE_WAVE).days)  # the seeds' laggards

@@ -25,6 +25,7 @@ from pipelines.core.errors import UserError
 from pipelines.core.hooks import after_write
 from pipelines.core.settings import ROOT
 from pipelines.core.store import Store, read_sql
+from pipelines.core.vocabulary import industry_of
 
 CONFIG_FILE = ROOT / "grading.toml"
 GRADES = ("高", "中", "低")
@@ -149,7 +150,8 @@ def parse_config(text: str, version: int = 0) -> GradingConfig:
             if not isinstance(trades, list) or not all(isinstance(t, str) and t for t in trades):
                 problems.append("factors.business_mix.risky_trades 须为行业名称列表")
                 trades = []
-            risky_trades = tuple(trades)
+            # matched on the names the store keeps: a config saved with 餐饮 means 住宿和餐饮业
+            risky_trades = tuple(dict.fromkeys(industry_of(t) or t for t in trades))
             risky_weight = spec.get("risky_weight", shipped["risky_weight"])
             if not isinstance(risky_weight, (int, float)) or risky_weight < 0:
                 problems.append("factors.business_mix.risky_weight 须为非负数")

@@ -14,11 +14,11 @@ class Finding(NamedTuple):
     value: str | None
     rule: str
     message: str  # Chinese, says what to do
-    severity: str  # "error" blocks the batch, "warning" does not
+    severity: str  # "error" blocks the batch, "warning" does not, "info" says how a cell was read
 
 
 COLUMNS = list(Finding._fields)
-SEVERITY_LABELS = {"error": "错误", "warning": "警告"}
+SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "已理解"}
 RULE_LABELS = {
     "required": "必填为空", "type": "格式不对", "enum": "不是可选值", "negative": "出现负数", "minimum": "小于下限",
     "maximum": "超过上限", "credit_code": "信用代码无效", "before_period": "日期早于数据期", "future_date": "日期晚于今天",
@@ -28,6 +28,10 @@ RULE_LABELS = {
     "unknown_sheet": "无法识别的表", "hidden_sheet": "隐藏的工作表", "unknown_column": "多余的列",
     "duplicate_column": "重复的列", "missing_column": "缺少必填列", "total_row": "合计行", "no_sheet": "没有数据表",
     "example_row": "模板示例行",
+    "normalised": "按其他写法理解", "normalised_more": "按其他写法理解", "merged_filled": "合并单元格",
+    "floor_unread": "楼层读不出", "phone_unread": "电话读不出", "unknown_industry": "行业不在分类中",
+    "unknown_choice": "不是可选值", "no_year": "日期缺少年份", "duplicate_building_name": "楼宇重名",
+    "formula_without_value": "公式没有结果",
 }
 DISPLAY_NAMES = {"sheet": "工作表", "row": "行", "column": "列", "value": "值", "rule": "规则",
                  "message": "说明", "severity": "级别"}
@@ -42,7 +46,7 @@ def to_frame(findings: list[Finding] | pd.DataFrame) -> pd.DataFrame:
 
 
 def sort_findings(frame: pd.DataFrame) -> pd.DataFrame:
-    order = frame.assign(_sev=frame["severity"].map({"error": 0, "warning": 1}))
+    order = frame.assign(_sev=frame["severity"].map({"error": 0, "warning": 1, "info": 2}))
     return order.sort_values(["_sev", "sheet", "row", "column", "rule"], na_position="first", kind="stable") \
         .drop(columns="_sev").reset_index(drop=True)
 

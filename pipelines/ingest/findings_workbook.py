@@ -1,5 +1,7 @@
 """The findings as a workbook: a copy of the upload with every bad cell coloured and commented, plus 问题清单.
 
+Errors are red, warnings yellow, and cells read from another notation (已按…理解) blue.
+
 The analyst fixes the copy (or the original, cell by cell) and uploads again. Everything written comes
 from the upload, so every cell is written as text and any text Excel or WPS could take for a formula
 (= + - @ tab CR at the start) is neutralised with a leading apostrophe.
@@ -34,6 +36,9 @@ def neutralise(value: object) -> str:
     return text
 
 
+SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}  # a cell takes the colour of its worst finding
+
+
 @dataclass
 class _Mark:
     severity: str
@@ -49,6 +54,7 @@ def findings_workbook(upload: Upload, findings: pd.DataFrame) -> bytes:
         "header": wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1}),
         "error": wb.add_format({"bg_color": "#F8CBAD", "border": 2, "border_color": "#C00000"}),
         "warning": wb.add_format({"bg_color": "#FFE699", "border": 1, "border_color": "#BF8F00"}),
+        "info": wb.add_format({"bg_color": "#DDEBF7", "border": 1, "border_color": "#2F75B5"}),
         "wrap": wb.add_format({"text_wrap": True, "valign": "top"}),
         "link": wb.add_format({"font_color": "#0563C1", "underline": 1, "valign": "top"}),
     }
@@ -67,6 +73,8 @@ def findings_workbook(upload: Upload, findings: pd.DataFrame) -> bytes:
                 ws.write_comment(r, c, "\n".join(mark.messages)[:30_000], {"x_scale": 3, "y_scale": 2})
                 comments += 1
         ws.freeze_panes(_header_row(upload, grid.name) or 0, 0)
+        if grid.hidden:
+            ws.hide()  # as in the upload: a hidden sheet stays hidden
     listing.activate()
     wb.close()
     return buffer.getvalue()
@@ -161,8 +169,8 @@ def _marks(findings: pd.DataFrame, cells: list[tuple[int, int] | None]) -> dict[
             continue
         mark = marks[f.sheet].setdefault(cell, _Mark(f.severity, []))
         mark.messages.append(f"【{SEVERITY_LABELS.get(f.severity, f.severity)}】{f.message}")
-        if f.severity == "error":
-            mark.severity = "error"
+        if SEVERITY_RANK[f.severity] < SEVERITY_RANK[mark.severity]:
+            mark.severity = f.severity
     return marks
 
 

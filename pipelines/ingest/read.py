@@ -33,7 +33,10 @@ from pipelines.core.contract import (
     normalise_header,
 )
 from pipelines.core.errors import UserError
+from pipelines.core.vocabulary import INDUSTRIES
 from pipelines.ingest.findings import Finding, column_letter
+from pipelines.ingest.layout import csv_width, fill_merges, formula_errors, title_year
+from pipelines.ingest.sheet_xml import Merge, SheetXml, letters_to_index
 
 HEADER_SCAN_ROWS = 30
 # Columns on almost every government table that carry nothing to store: ignored without a warning.
@@ -109,14 +112,19 @@ def read_upload(file_name: str, content: bytes, limits: Limits = DEFAULT_LIMITS,
             "请按日期拆分成几个文件上传",
         )
     suffix = Path(file_name).suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        grids = _read_xlsx(file_name, content, limits)
+    if suffix == ".et":
+        raise UserError(f"{file_name} 是 WPS 表格（.et）文件，无法直接读取", "请在 WPS 中“另存为”Excel 工作簿（.xlsx）后上传")
+    if suffix == ".xls" and content[:8] != OLE2 and content[:2] != b"PK":
+        if content.lstrip()[:1] == b"<":  # many systems export an HTML table named .xls
+            raise UserError(f"{file_name} 是网页格式（HTML）导出的表格，不是真正的 Excel 文件",
+                            "请在 Excel 或 WPS 中打开后“另存为”.xlsx 再上传")
+        raise UserError(f"无法读取 {file_name}：文件损坏或不是 Excel 文件", "请在 Excel 或 WPS 中打开并另存为 .xlsx 后上传")
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        grids = _read_xls(file_name, content) if content[:8] == OLE2 else _read_xlsx(file_name, content, limits)
     elif suffix in (".csv", ".txt"):
-        grids = [_read_csv(file_name, content)]
-    elif suffix == ".xls":
-        raise UserError(f"{file_name} 是旧版 Excel（.xls）文件", "请在 Excel 或 WPS 中“另存为”.xlsx 后上传")
+        grids = [_read_csv(file_name, content, limits)]
     else:
-        raise UserError(f"不支持的文件类型：{file_name}", "请上传 .xlsx 或 .csv 文件")
+        raise UserError(f"不支持的文件类型：{file_name}", "请上传 .xlsx、.xls 或 .csv 文件")
     findings: list[Finding] = []
     parts: dict[str, list[_Part]] = {}
     examples_only = 0
@@ -124,6 +132,12 @@ def read_upload(file_name: str, content: bytes, limits: Limits = DEFAULT_LIMITS,
         _check_size(grid, limits)
         if grid.columns and _cell_text(grid.columns[0], 0) == INSTRUCTIONS_TITLE:
             continue  # the template's own 说明 sheet
+        if grid.hidden and grid.columns and _cell_text(grid.columns[0], 0) == INDUSTRIES[0]:
+            continue  # the template's own drop-down lists
+        if grid.hidden:  # kept in the annotated copy (hidden there too), never read as data
+            findings.append(Finding(grid.name, None, None, None, "hidden_sheet",
+                                    f"工作表“{grid.name}”是隐藏的，已跳过（其中的数据未读取）", "info"))
+            continue
         part = _recognise(grid, findings)
         if part is not None and skip_examples:
             part = _drop_examples(part, findings)
@@ -148,6 +162,8 @@ class Grid:
     first_row: int  # Excel row number of columns[*][0]
     first_col: int  # 0-based Excel column of columns[0]
     hidden: bool = False
+    merges: set[Merge] = field(default_factory=set)  # merged ranges (xlsx)
+    empty_formulas: list[tuple[int, int, str]] = field(default_factory=list)  # formulas never calculated (xlsx)
 
     @property
     def height(self) -> int:
@@ -172,11 +188,28 @@ def _size_error(sheet: str, height: int, width: int, limits: Limits) -> UserErro
     return None
 
 
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003 (.xls), or an xlsx with an opening password
+
+
 def _read_xlsx(file_name: str, content: bytes, limits: Limits) -> list[Grid]:
-    origins = _xlsx_origins(file_name, content, limits)
+    origins, layouts = _xlsx_origins(file_name, content, limits)
+    return _load_sheets(file_name, content, origins, layouts)
+
+
+def _read_xls(file_name: str, content: bytes) -> list[Grid]:
+    """Excel 97-2003. Its size is bounded by the format (65,536 rows × 256 columns) and by the upload limit;
+    the sheets are checked against the limits after loading, like a CSV."""
+    return _load_sheets(file_name, content, {}, {}, old=True)
+
+
+def _load_sheets(file_name: str, content: bytes, origins: dict[int, tuple[int, int]], layouts: dict[int, SheetXml],
+                 old: bool = False) -> list[Grid]:
     try:
         reader = fastexcel.read_excel(content)
     except Exception as exc:  # fastexcel raises several types for corrupt files
+        if old:
+            raise UserError(f"无法读取 {file_name}：它是损坏的旧版 Excel 文件或设置了打开密码",
+                            "请取消密码，并在 Excel 或 WPS 中“另存为”.xlsx 后上传") from None
         raise UserError(f"无法读取 {file_name}：文件损坏或不是 Excel 文件（{type(exc).__name__}）",
                         "请在 Excel 中打开并重新保存为 .xlsx") from None
     grids = []
@@ -189,27 +222,28 @@ def _read_xlsx(file_name: str, content: bytes, limits: Limits) -> list[Grid]:
         if batch.num_columns == 0 or batch.num_rows == 0:
             continue
         first_row, first_col = origins.get(index, (1, 0))
-        grids.append(Grid(name, list(batch.columns), first_row, first_col, sheet.visible != "visible"))
+        layout = layouts.get(index, SheetXml())
+        grids.append(Grid(name, list(batch.columns), first_row, first_col, sheet.visible != "visible",
+                          layout.merges, layout.formula_cells()))
     return grids
 
 
 _CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*?(/>|>)')
 
 
-def _xlsx_origins(file_name: str, content: bytes, limits: Limits) -> dict[int, tuple[int, int]]:
+def _xlsx_origins(file_name: str, content: bytes, limits: Limits
+                  ) -> tuple[dict[int, tuple[int, int]], dict[int, SheetXml]]:
     """Check the zip container and find where each sheet's data starts.
 
     The container is checked before anything reads the workbook: what the zip directory declares
     (parts, unpacked size, ratio), then each part inflated as a stream into nothing, stopping as soon as
     it yields more than declared or than the limit, so a zip bomb costs at most the limit and never
-    its memory. The same pass counts each sheet's rows, columns and cells.
+    its memory. The same pass counts each sheet's rows, columns and cells, and notes its merged ranges
+    and the formulas Excel never calculated (sheet_xml.py).
 
     fastexcel returns a sheet from its first non-empty cell, so a sheet whose data begins at C3
     would report row 3 as row 1. The first cell with a value in the sheet XML tells the offset.
     """
-    if content[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":  # OLE2: .xls saved as .xlsx, or a password
-        raise UserError(f"{file_name} 是旧版 Excel 文件或设置了打开密码",
-                        "请取消密码，并在 Excel 或 WPS 中“另存为”.xlsx 后上传")
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
         infos = archive.infolist()
@@ -237,15 +271,19 @@ def _xlsx_origins(file_name: str, content: bytes, limits: Limits) -> dict[int, t
     if len(sheets) > limits.max_sheets:
         raise UserError(f"{file_name} 有 {len(sheets)} 个工作表，超过上限 {limits.max_sheets} 个", "请拆分文件后上传")
     unpacked = 0
+    layouts: dict[int, SheetXml] = {}
     for info in infos:
         sheet = sheets.get(info.filename)
         extent = _Extent()
+        layout = SheetXml()
         for chunk in _inflate(file_name, content, info, limits.max_unzipped_bytes - unpacked):
             unpacked += len(chunk)
             if sheet is not None:
                 extent.scan(chunk)
+                layout.scan(chunk)
         if sheet is not None:
             extent.check(sheet[1], limits)
+            layouts[sheet[0]] = layout
     origins: dict[int, tuple[int, int]] = {}
     try:
         for path, (index, _name) in sheets.items():
@@ -253,7 +291,7 @@ def _xlsx_origins(file_name: str, content: bytes, limits: Limits) -> dict[int, t
                 origins[index] = _first_cell(archive, path)
     except (zipfile.BadZipFile, ValueError, OSError, EOFError, zlib.error, NotImplementedError):
         raise UserError(f"无法读取 {file_name}：文件损坏", "请在 Excel 中打开并重新保存为 .xlsx") from None
-    return origins
+    return origins, layouts
 
 
 def _bomb(file_name: str, total: int, packed: int) -> UserError:
@@ -334,7 +372,7 @@ class _Extent:
                 self.rows = max(self.rows, int(found.group(1)))
         wide = set(self._WIDE.findall(text))
         if wide:
-            self.cols = max(self.cols, *(_letters_to_index(w.decode()) + 1 for w in wide))
+            self.cols = max(self.cols, *(letters_to_index(w.decode()) + 1 for w in wide))
         elif self.cols < 26:
             self.cols = max(self.cols, next((n for n, tag in self._NARROW if tag in text), 0))
         self.tail = text[-64:]
@@ -359,7 +397,7 @@ def _first_cell(archive: zipfile.ZipFile, path: str) -> tuple[int, int]:
         start = match.end()
         if b"<v" not in chunk[start:start + 200] and b"<is" not in chunk[start:start + 200]:
             continue
-        col = _letters_to_index(match.group(1).decode())
+        col = letters_to_index(match.group(1).decode())
         row = int(match.group(2))
         first_row = row if first_row is None else min(first_row, row)
         first_col = col if first_col is None else min(first_col, col)
@@ -369,16 +407,10 @@ def _first_cell(archive: zipfile.ZipFile, path: str) -> tuple[int, int]:
     return (first_row or 1, first_col or 0)
 
 
-def _letters_to_index(letters: str) -> int:
-    index = 0
-    for ch in letters:
-        index = index * 26 + (ord(ch) - 64)
-    return index - 1
-
-
-def _read_csv(file_name: str, content: bytes) -> Grid:
+def _read_csv(file_name: str, content: bytes, limits: Limits = DEFAULT_LIMITS) -> Grid:
     encoding, body = _detect_encoding(file_name, content)
     delimiter = _delimiter(body[:65536].decode(encoding, errors="ignore"))
+    csv_width(file_name, body, encoding, delimiter, limits.max_columns)  # before any parsing
     try:
         table = pa_csv.read_csv(
             io.BytesIO(body),
@@ -387,6 +419,7 @@ def _read_csv(file_name: str, content: bytes) -> Grid:
             convert_options=pa_csv.ConvertOptions(
                 column_types={f"f{i}": pa.string() for i in range(DEFAULT_LIMITS.max_columns + 1)},
                 strings_can_be_null=True,
+                null_values=[""],  # NaN, NA, NULL, N/A are what was written, not empty cells
             ),
         )
         columns = [c.combine_chunks() for c in table.columns]
@@ -449,7 +482,8 @@ def _recognise(grid: Grid, findings: list[Finding]) -> _Part | None:
     for r, _cells in enumerate(head):
         filled = _header_cells(head, r)
         for spec in SHEETS:
-            matched = {match_header(spec.kind, c) for c in filled} - {None}
+            matched = {match_header(spec.kind, c) or _grouped(spec.kind, head, r, j, c)
+                       for j, c in enumerate(filled)} - {None}
             if len(matched) < MIN_HEADER_MATCHES:
                 continue
             candidate = (len(matched), len(matched) / len(spec.fields), -r, spec.kind)
@@ -464,14 +498,11 @@ def _recognise(grid: Grid, findings: list[Finding]) -> _Part | None:
     header_index, kind = -best[2], best[3]
     spec = SHEET_BY_KIND[kind]
     header_row = grid.first_row + header_index
-    if grid.hidden:
-        findings.append(Finding(grid.name, None, None, None, "hidden_sheet",
-                                f"工作表“{grid.name}”是隐藏的，但其中的数据也会被读取：如不需要请删除该表", "warning"))
     mapping: dict[int, str] = {}
     headers: dict[str, tuple[str, str]] = {}
     for col_index, text in enumerate(_header_cells(head, header_index)):
         letter = column_letter(grid.first_col + col_index)
-        name = match_header(kind, text)
+        name = match_header(kind, text) or _grouped(kind, head, header_index, col_index, text)
         if name is None:
             if text and normalise_header(text) not in IGNORED_HEADERS:
                 findings.append(Finding(grid.name, header_row, text, None, "unknown_column",
@@ -489,8 +520,31 @@ def _recognise(grid: Grid, findings: list[Finding]) -> _Part | None:
             findings.append(Finding(grid.name, header_row, f.label, None, "missing_column",
                                     f"{spec.label}缺少必填列“{f.label}”：请在第{header_row}行表头中加上这一列",
                                     "error"))
-    table = _data_table(grid, header_index + 1, mapping, spec, findings)
+    labels = {i: headers[name][0] for i, name in mapping.items()}
+    data_row = header_row + 1
+    if grid.merges:
+        grid.columns = fill_merges(grid.name, grid.columns, grid.first_row, grid.first_col, data_row, grid.merges,
+                                   labels, findings)
+    if grid.empty_formulas:
+        findings.extend(formula_errors(grid.name, grid.empty_formulas, grid.first_row, data_row, labels,
+                                       grid.first_col, grid.first_row + grid.height - 1))
+    year = title_year(head[:header_index])
+    table = _data_table(grid, header_index + 1, mapping, spec, findings, year)
     return _Part(kind, grid.name, header_row, mapping, headers, table)
+
+
+def _grouped(kind: str, head: list[list[str | None]], r: int, c: int, text: str) -> str | None:
+    """A sub-header under a group header (返沪人员 over 重点地区 / 境外): the field the two name together.
+
+    The group is the nearest filled cell of the row above, at this column or to its left (a merged group
+    keeps its text in its first cell only).
+    """
+    if r == 0 or not text or head[r][c] is None:
+        return None
+    group = next((head[r - 1][j] for j in range(c, -1, -1) if head[r - 1][j]), None)
+    if not group or group == text:
+        return None
+    return match_header(kind, text + group) or match_header(kind, group + text)
 
 
 def _drop_examples(part: _Part, findings: list[Finding]) -> _Part | None:
@@ -542,7 +596,8 @@ def _normalise(column: pa.Array) -> pa.Array:
     return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
 
 
-def _data_table(grid: Grid, start: int, mapping: dict[int, str], spec, findings: list[Finding]) -> pa.Table:
+def _data_table(grid: Grid, start: int, mapping: dict[int, str], spec, findings: list[Finding],
+                year: int | None = None) -> pa.Table:
     n = grid.height - start
     rows = pa.array(np.arange(grid.first_row + start, grid.first_row + grid.height, dtype=np.int32))
     # each column normalised once: the mapped ones, and the first three, where a 合计 row says so
@@ -552,6 +607,7 @@ def _data_table(grid: Grid, start: int, mapping: dict[int, str], spec, findings:
     table = pa.table({
         "_sheet": pa.repeat(pa.scalar(grid.name, pa.string()), n),
         "_row": rows,
+        "_year": pa.nulls(n, pa.int16()) if year is None else pa.repeat(pa.scalar(year, pa.int16()), n),
         **{f.name: by_field.get(f.name, empty) for f in spec.fields},
     })
     if n == 0:

@@ -14,20 +14,27 @@ import xlsxwriter
 
 from pipelines.core import settings
 from pipelines.core.contract import CHECK_ITEMS_TOTAL, EXAMPLES, INSTRUCTIONS_TITLE, SHEETS, Field, SheetSpec
+from pipelines.core.vocabulary import INDUSTRIES
 
 FILE_NAME = "复工态势台_数据模板.xlsx"
 INSTRUCTIONS = "说明"
 LAST_ROW = 100_000  # drop-downs and checks reach this far down each sheet
 FIXED_TIME = dt.datetime(2020, 4, 1, 9, 0, 0)  # the same bytes for the same contract
 
-KIND_NAMES = {"text": "文字", "int": "整数", "number": "数字", "date": "日期", "enum": "选项", "code": "代码"}
+KIND_NAMES = {"text": "文字", "int": "整数", "number": "数字", "date": "日期", "enum": "选项", "code": "代码",
+              "floor": "楼层", "phone": "电话"}
+LISTS = "选项"  # a hidden sheet holding drop-down lists too long for Excel's inline list (255 characters)
 
 GENERAL_NOTES = (
     "一个文件可以包含下列任意几张表，也可以只填其中一张；不需要的工作表可以整表删除。",
     "系统按表头识别每张表，而不是按工作表名称：表头可以不在第1行（上方可以有标题行、单位行），"
     "列的顺序可以调整，表头也可以写成“也可写作”一栏中的名称。",
     "每张表第2行是示例行（浅黄色）：只有示例行的表上传时会被忽略；填了真实数据后请删除示例行，否则无法入库。",
-    "日期可以写成 2020-02-17、2020/2/17、2020年2月17日 或 20200217；数字可以是文本格式，全角数字也可以。",
+    "日期可以写成 2020-02-17、2020/2/17、2020年2月17日 或 20200217；只写月日（3月5日、3.5）时，年份取标题行"
+    "（如“（2020年3月）”）或本表其他日期中的年份。数字可以是文本格式，全角数字、千位分隔（1,200）、单位（50人、"
+    "52,000㎡）和“万”（3.5万）也可以。",
+    "楼层照原样填写（18F、十八层、B1、3-4F、1801室）；行业、企业类型可用常用说法（餐饮、IT、外商独资、民营），"
+    "系统按国民经济行业分类和可选值理解，并在检查结果中列出“已按…理解”。",
     "标 * 的列为必填。同一张表里每条记录（见“唯一键”）只能出现一次；再次上传同一记录时以最新上传的为准，旧数据保留可追溯。",
     "也可以上传 CSV 文件（UTF-8、带 BOM 的 UTF-8，或中文 Excel 默认的 GBK 编码），每个 CSV 只放一张表。",
     "上传后系统先逐格检查并列出全部问题，再预览入库后的变化；确认之前不会写入任何数据，入库后也可以整批撤销。",
@@ -44,6 +51,7 @@ CROSS_RULES = (
     "新增由系统按相邻两次报告相减得出，不需要填写。",
     f"日期不能早于 {settings.get().period_start.isoformat()}（数据期起始日），除计划复工日期外也不能晚于今天。",
     "统一社会信用代码为18位，末位校验码须符合 GB 32100-2015；填错一位也能被发现。",
+    "楼宇名录：同一街道中，一个楼宇名称只应对应一个楼宇编号；重名时会提示两个编号，请核对。",
 )
 
 
@@ -56,6 +64,9 @@ def template_bytes() -> bytes:
     _write_instructions(wb, styles)
     for spec in SHEETS:
         _write_sheet(wb, styles, spec)
+    lists = wb.add_worksheet(LISTS)
+    lists.write_column(0, 0, INDUSTRIES)
+    lists.hide()
     wb.close()
     return buffer.getvalue()
 
@@ -118,7 +129,11 @@ def _write_example(ws, styles: _Styles, col: int, f: Field, value: object) -> No
 
 def _validation(ws, col: int, f: Field) -> None:
     """Excel's own checks while typing: drop-downs for enumerations, ranges for numbers and dates."""
-    if f.kind == "enum":
+    if f.vocabulary == "industry":  # a drop-down of the GB/T 4754-2017 sections; other words are accepted too
+        rule = {"validate": "list", "source": f"='{LISTS}'!$A$1:$A${len(INDUSTRIES)}", "error_type": "information",
+                "input_title": f.label[:32], "input_message": "请从下拉列表中选择行业门类；写常用说法（如 餐饮、IT）也能识别",
+                "error_title": "不在行业门类中", "error_message": "不是行业门类名称：上传时会尝试按常用说法识别，识别不了的保留原文"}
+    elif f.kind == "enum":
         rule = {"validate": "list", "source": list(f.choices), "error_type": "stop",
                 "input_title": f.label[:32], "input_message": f"请从下拉列表中选择：{'、'.join(f.choices)}"[:255],
                 "error_title": "不是可选值", "error_message": f"{f.label}只能填：{'、'.join(f.choices)}"[:255]}

@@ -13,43 +13,14 @@ import pandas as pd
 import pyarrow as pa
 
 from pipelines.core import settings
-from pipelines.core.contract import CHECK_AREAS, SHEET_BY_KIND, SHEETS, Field, SheetSpec
+from pipelines.core.contract import CHECK_AREAS, SHEET_BY_KIND, SHEETS, SheetSpec
+from pipelines.ingest import notations
 from pipelines.ingest.findings import COLUMNS, Finding, sort_findings, to_frame
+from pipelines.ingest.notations import PARSED, parsed_expr
+from pipelines.ingest.notations import quote as _literal
 from pipelines.ingest.read import Upload
 
 CHECK_FILES = sorted((settings.SQL_DIR / "checks").glob("*.sql"))
-
-
-def _literal(text: str) -> str:
-    """Quote a constant from the contract (code, never upload content) as an SQL literal."""
-    return "'" + text.replace("'", "''") + "'"
-
-
-def parsed_expr(f: Field) -> str:
-    """The SQL that turns the text cell of field f into its typed value (null when it does not parse)."""
-    col = f'"{f.name}"'
-    if f.kind == "int":
-        return f"to_int({col})"
-    if f.kind == "number":
-        return f"to_num({col})"
-    if f.kind == "date":
-        return f"to_date({col})"
-    if f.kind == "code":
-        return f"upper({col})"
-    if f.kind == "enum":
-        if f.choices == ("是", "否"):
-            parsed = f"to_yes_no({col})"
-        else:
-            folded = f"upper(replace(replace({col}, '-', ''), ' ', ''))"
-            whens = " ".join(f"when {_literal(c.upper())} then {_literal(c)}" for c in f.choices)
-            parsed = f"case {folded} {whens} end"
-        if f.default:
-            return f"case when {col} is null then {_literal(f.default)} else {parsed} end"
-        return parsed
-    return col
-
-
-PARSED = "__parsed"
 
 
 def parsed_sql(spec: SheetSpec) -> str:
@@ -70,7 +41,8 @@ select * from final
 
 def staging_sql(spec: SheetSpec) -> str:
     """stg_<kind>: rename and cast only (the casts are done once, in parsed_<kind>)."""
-    casts = ",\n        ".join(f'"{f.name}{PARSED}" as "{f.name}"' for f in spec.fields)
+    casts = ",\n        ".join([f'"{f.name}{PARSED}" as "{f.name}"' for f in spec.fields]
+                                + [f'"{f.name}" as "{f.text_column}"' for f in spec.fields if f.text_column])
     return f"""
 with source as (select * from parsed_{spec.kind}),
 final as (
@@ -86,7 +58,7 @@ select * from final
 
 def empty_upload_table(spec: SheetSpec) -> pa.Table:
     return pa.table({"_sheet": pa.array([], pa.string()), "_row": pa.array([], pa.int32()),
-                     **{f.name: pa.array([], pa.string()) for f in spec.fields}})
+                     "_year": pa.array([], pa.int16()), **{f.name: pa.array([], pa.string()) for f in spec.fields}})
 
 
 def stage(cur: duckdb.DuckDBPyConnection, upload: Upload) -> None:
@@ -95,6 +67,9 @@ def stage(cur: duckdb.DuckDBPyConnection, upload: Upload) -> None:
         staged = upload.sheets.get(spec.kind)
         cur.register(f"upload_{spec.kind}", staged.table if staged else empty_upload_table(spec))
         cur.execute(f"create or replace temp table parsed_{spec.kind} as {parsed_sql(spec)}")
+        if staged is not None:
+            for update in notations.year_fill_sql(spec):
+                cur.execute(update)
         cur.execute(f"create or replace temp view stg_{spec.kind} as {staging_sql(spec)}")
 
 
@@ -109,10 +84,13 @@ def _column_checks(spec: SheetSpec) -> str:
         if f.required:
             parts.append(f"select _sheet, _row, {name}, null, 'required', null from {src} "
                          f"where {col} is null and {present}")
-        if f.kind in ("int", "number", "date", "enum"):
+        if f.kind in ("int", "number", "enum") and not f.vocabulary:
             rule = "enum" if f.kind == "enum" else "type"
             parts.append(f"select _sheet, _row, {name}, {col}, '{rule}', null from {src} "
                          f"where {col} is not null and {parsed} is null")
+        if f.kind == "date":  # a month and day that would be a date in some year: only the year is missing
+            parts.append(f"select _sheet, _row, {name}, {col}, case when md_date({col}, 2000) is not null "
+                         f"then 'no_year' else 'type' end, null from {src} where {col} is not null and {parsed} is null")
         if f.minimum is not None:
             rule = "negative" if f.minimum == 0 else "minimum"
             parts.append(f"select _sheet, _row, {name}, {col}, '{rule}', null from {src} "
@@ -145,9 +123,14 @@ def _column_checks(spec: SheetSpec) -> str:
     return "\nunion all\n".join(parts)
 
 
+# Rules on a column that never block: a floor outside -10..200 is still a floor as written.
+LENIENT_RANGE = {"floor"}
+
+
 def _set_variables(cur: duckdb.DuckDBPyConnection, upload: Upload, today: dt.date) -> None:
     cur.execute("set variable today = ?", [today])
     cur.execute("set variable period_start = ?", [settings.get().period_start])
+    cur.execute("set variable period_year = ?", [period_year(cur, today)])
     for spec in SHEETS:
         staged = upload.sheets.get(spec.kind)
         for f in spec.fields:
@@ -155,19 +138,36 @@ def _set_variables(cur: duckdb.DuckDBPyConnection, upload: Upload, today: dt.dat
             cur.execute(f"set variable present_{spec.kind}_{f.name} = ?::varchar[]", [sheets])
 
 
+def period_year(cur: duckdb.DuckDBPyConnection, today: dt.date) -> int | None:
+    """The year of a date written without one, when nothing in its sheet tells: the one year the data period
+    (PERIOD_START to today) lies in, else the one year of all stored reports; None when neither is one year."""
+    if settings.get().period_start.year == today.year:
+        return today.year
+    first, last = cur.execute("select min(report_date), max(report_date) from daily_returns").fetchall()[0]
+    return first.year if first is not None and first.year == last.year else None
+
+
 def validate(cur: duckdb.DuckDBPyConnection, upload: Upload, today: dt.date | None = None) -> pd.DataFrame:
     """All findings of an upload, errors first. Stages the upload on this cursor as a side effect."""
     today = today or settings.today()
+    _set_variables(cur, upload, today)  # before staging: dates without a year take period_year
     stage(cur, upload)
-    _set_variables(cur, upload, today)
     raw: list[tuple] = []
     for kind, _staged in upload.sheets.items():
-        for row in cur.execute(_column_checks(SHEET_BY_KIND[kind])).fetchall():
-            raw.append((kind, *row, "error"))
+        spec = SHEET_BY_KIND[kind]
+        for row in cur.execute(_column_checks(spec)).fetchall():
+            lenient = row[2] in LENIENT_RANGE and row[4] in ("minimum", "maximum", "negative")
+            raw.append((kind, *row, "warning" if lenient else "error"))
+        for sql, severity in ((notations.lenient_checks(spec), "warning"), (notations.normalised_checks(spec), "info")):
+            if sql:
+                raw.extend((kind, *row, severity) for row in cur.execute(sql).fetchall())
     for path in CHECK_FILES:
         raw.extend(cur.execute(path.read_text(encoding="utf-8")).fetchall())
     findings = list(upload.findings)
-    findings.extend(_describe(upload, r, today) for r in raw)
+    # A formula Excel never calculated is named once, as such, not again as an empty required cell.
+    uncalculated = {(f.sheet, f.row, f.column) for f in findings if f.rule == "formula_without_value"}
+    described = (_describe(upload, r, today) for r in raw)
+    findings.extend(f for f in described if f.rule != "required" or (f.sheet, f.row, f.column) not in uncalculated)
     return sort_findings(to_frame(findings))
 
 
@@ -178,7 +178,7 @@ def _describe(upload: Upload, r: tuple, today: dt.date) -> Finding:
     staged = upload.sheets.get(kind)
     header, letter = staged.headers.get((sheet, field_name), (f.label, "")) if staged else (f.label, "")
     cell = f"{letter}{row}" if letter else f"第{row}行"
-    template = MESSAGES[rule]
+    template = MESSAGES.get(rule) or notations.MESSAGES[rule]
     message = template.format(
         label=f.label, value=value, cell=cell, detail=detail, today=today.isoformat(),
         start=settings.get().period_start.isoformat(), min=_number(f.minimum), max=_number(f.maximum),
@@ -197,8 +197,8 @@ def _area_items(field_name: str) -> str:
 
 
 KIND_HINTS = {
-    "int": "请填写整数，如 12",
-    "number": "请填写数字，如 12.5",
+    "int": "请填写整数，如 12 或 1,200（逗号只能用作千位分隔）",
+    "number": "请填写数字，如 12.5 或 1,200（逗号只能用作千位分隔）",
     "date": "请填写日期，如 2020-02-17 或 2020/2/17",
 }
 

@@ -10,6 +10,7 @@ import pandas as pd
 
 from pipelines.core.hooks import after_write
 from pipelines.core.store import read_sql
+from pipelines.core.vocabulary import INDUSTRIES, OTHER_INDUSTRY
 from pipelines.situation.geo import with_wgs84
 
 
@@ -79,7 +80,8 @@ def curve(cur: duckdb.DuckDBPyConnection, dim: str = "all", street: str | None =
     """企业复工率 / 人员返岗率 by day per group (dim), with 7-day means: one row per group and reported day."""
     if dim not in DIMENSIONS:
         raise ValueError(f"unknown dimension {dim!r}")
-    params = {"dim": dim, "street": street, "building_id": building_id, "end": end}
+    params = {"dim": dim, "street": street, "building_id": building_id, "end": end, "industries": list(INDUSTRIES),
+              "other": OTHER_INDUSTRY}
     frame = cur.execute(read_sql("queries/curve.sql"), params).df()
     frame["day"] = pd.to_datetime(frame["day"]).dt.date
     return frame

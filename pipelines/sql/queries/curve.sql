@@ -1,11 +1,12 @@
 -- curve: 企业复工率 and 人员返岗率 by day for groups of companies, with a 7-day mean.
 -- $dim: 'street' | 'building' | 'industry' | 'company_type' | 'all'; $street, $building_id: scope (null = all);
 -- $end: last day shown (null = all days). Denominators are the companies in the current directory.
+-- $industries: the GB/T 4754-2017 sections; an industry kept as written (no alias knew it) is shown as 其他.
 with scope_companies as (
     select
         c.credit_code,
         c.employees,
-        c.industry,
+        case when list_contains($industries::varchar[], c.industry) then c.industry else $other end as industry,
         coalesce(c.company_type, '未填') as company_type,
         b.street,
         b.building_id,
