@@ -85,13 +85,13 @@ def board(config: kiosk.KioskSettings) -> None:
     st.html(kiosk.tiles_html(today, before, counts, _counts(previous) if previous is not None and len(previous)
                              else None))
     high = grades[grades["grade"] == "高"] if grades is not None else grades
-    if pinned_panel() == EPIDEMIC_PANEL or (config.rotate_seconds > 0 and pinned_panel() is None and
-                                            kiosk.panel_index(config.rotate_seconds, time.time()) == EPIDEMIC_PANEL):
+    pinned = pinned_panel()
+    current = pinned if pinned is not None else kiosk.panel_index(config.rotate_seconds, time.time())
+    if current == EPIDEMIC_PANEL and (pinned is not None or config.rotate_seconds > 0):
         situation.epidemic_wall(config.street, 720)  # the 防疫专项 panel takes the whole width
         st.html(kiosk.dots_html(list(kiosk.PANELS), EPIDEMIC_PANEL))
-    elif config.rotate_seconds > 0:
+    elif pinned is not None or config.rotate_seconds > 0:
         left, right = st.columns([3, 2], gap="small")
-        current = kiosk.panel_index(config.rotate_seconds, time.time())
         with left:
             if current == 0:
                 map_panel(day, config.street, 680)

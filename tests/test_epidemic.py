@@ -39,7 +39,7 @@ def test_epidemic_findings_and_new_derived(store, tmp_path):
         epi("2020-02-11", "全国", 44653),  # the same key twice
     ])])
     assert check_file(store, path) == [
-        ("疫情", 7, "疑似", "三", "type", "D7的“三”不是现有疑似可用的值：请填写整数，如 12", E),
+        ("疫情", 7, "疑似", "三", "type", "D7的“三”不是现有疑似可用的值：请填写整数，如 12 或 1,200（逗号只能用作千位分隔）", E),
         ("疫情", 7, "确诊", "-1", "negative", "C7的累计确诊为-1，不能为负数", E),
         ("疫情", 8, "日期", None, "required", "日期不能为空：请在A8填写", E),
         ("疫情", 9, "范围", "2020-02-11 全国", "duplicate_key",
