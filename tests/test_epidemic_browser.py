@@ -1,16 +1,16 @@
 """The 防疫专项 panels in headless Chromium: the wall at 1920×1080 and 3840×2160 with nothing overflowing and
-no request leaving the app; the page as a leader. Screenshots go to docs/screenshots/."""
+no request leaving the app; the page as a leader. Screenshots of the small test sample go to the test's
+folder (docs/screenshots/07_* are of the full sample)."""
 
 from __future__ import annotations
 
 from auth_support import DEMO_PASSWORD
-from browser_support import CHROMIUM, FLAGS, ROOT, needs_chromium, record_outside, serve
+from browser_support import CHROMIUM, FLAGS, needs_chromium, record_outside, serve
 from upload_helpers import copy_db
 
 from pipelines.auth import accounts
 from pipelines.core.store import Store
 
-SHOTS = ROOT / "docs" / "screenshots"
 OVERFLOWING = """() => [...document.querySelectorAll('.ep-card, .k-panel, .ep-wall-scopes, .ep-wall-legend, .ep-mod')]
     .filter(e => e.scrollHeight > e.clientHeight + 1 || e.scrollWidth > e.clientWidth + 1)
     .map(e => e.className + ' ' + e.scrollWidth + 'x' + e.scrollHeight + ' > ' + e.clientWidth + 'x' + e.clientHeight)"""
@@ -32,7 +32,6 @@ def test_epidemic_wall_and_page_in_a_browser(sample_db, tmp_path):
     finally:
         store.close()
     outside: list[str] = []
-    SHOTS.mkdir(parents=True, exist_ok=True)
     with serve(db, tmp_path) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
         try:
@@ -48,7 +47,7 @@ def test_epidemic_wall_and_page_in_a_browser(sample_db, tmp_path):
                 assert wall.evaluate(OVERFLOWING) == []
                 assert wall.evaluate(NO_SCROLLBARS)
                 assert wall.locator(".k-dots .on", has_text="防疫专项").count() == 1
-                wall.screenshot(path=SHOTS / f"epidemic_wall_{width}x{height}.png")
+                wall.screenshot(path=tmp_path / f"epidemic_wall_{width}x{height}.png")
                 wall.close()
 
             page = browser.new_page(viewport={"width": 1600, "height": 1000})
@@ -64,7 +63,7 @@ def test_epidemic_wall_and_page_in_a_browser(sample_db, tmp_path):
             page.locator("canvas").first.wait_for()
             page.get_by_text("重要点位", exact=False).first.wait_for()
             page.wait_for_timeout(3000)
-            page.screenshot(path=SHOTS / "epidemic_page.png", full_page=True)
+            page.screenshot(path=tmp_path / "epidemic_page.png", full_page=True)
         finally:
             browser.close()
     assert not outside, outside
