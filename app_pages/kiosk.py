@@ -1,6 +1,6 @@
 """大屏: the operations centre's wall view. Read-only, no chrome, refreshes itself, panels rotate.
 
-URL: ?kiosk=1&token=…[&street=虹桥街道][&rotate=20][&refresh=30][&stale_hours=26]
+URL: ?kiosk=1&token=…[&street=虹桥街道][&rotate=20][&refresh=30][&stale_hours=26][&panel=防疫专项]
 The whole board is one fragment on a timer: a new batch shows within one interval, the rotation position
 follows the clock (so a refresh never resets it), and cached queries are keyed by the data version.
 """
@@ -17,6 +17,15 @@ from pipelines.core import settings
 from ui import charts, data, kiosk, situation
 from ui.session import scope_street
 from ui.widgets import guarded
+
+EPIDEMIC_PANEL = kiosk.PANELS.index("防疫专项")
+
+
+def pinned_panel() -> int | None:
+    """?panel=防疫专项 keeps one panel on (a wall given to the 防疫专项); None: the panels rotate."""
+    name = st.query_params.get("panel")
+    return kiosk.PANELS.index(name) if name in kiosk.PANELS else None
+
 
 def _int_param(name: str, default: int, low: int, high: int) -> int:
     try:
@@ -76,9 +85,13 @@ def board(config: kiosk.KioskSettings) -> None:
     st.html(kiosk.tiles_html(today, before, counts, _counts(previous) if previous is not None and len(previous)
                              else None))
     high = grades[grades["grade"] == "高"] if grades is not None else grades
-    if config.rotate_seconds > 0:
+    pinned = pinned_panel()
+    current = pinned if pinned is not None else kiosk.panel_index(config.rotate_seconds, time.time())
+    if current == EPIDEMIC_PANEL and (pinned is not None or config.rotate_seconds > 0):
+        situation.epidemic_wall(config.street, 720)  # the 防疫专项 panel takes the whole width
+        st.html(kiosk.dots_html(list(kiosk.PANELS), EPIDEMIC_PANEL))
+    elif pinned is not None or config.rotate_seconds > 0:
         left, right = st.columns([3, 2], gap="small")
-        current = kiosk.panel_index(config.rotate_seconds, time.time())
         with left:
             if current == 0:
                 map_panel(day, config.street, 680)

@@ -33,11 +33,18 @@ def test_template_has_every_sheet_header_and_drop_down(template):
         assert [c.value for c in ws[1]] == [header_text(f) for f in spec.fields]
         lists = {next(iter(dv.sqref.ranges)).min_col: dv.formula1 for dv in ws.data_validations.dataValidation
                  if dv.type == "list"}
-        expected = {i + 1: '"' + ",".join(f.choices) + '"' for i, f in enumerate(spec.fields) if f.kind == "enum"}
+        expected = {i + 1: '"' + ",".join(f.choices or f.suggestions) + '"' for i, f in enumerate(spec.fields)
+                    if f.kind == "enum" or f.suggestions}  # suggestions: a drop-down that allows other text
         expected.update({i + 1: f"'{LISTS}'!$A$1:$A${len(INDUSTRIES)}" for i, f in enumerate(spec.fields)
                          if f.vocabulary == "industry"})  # the industry drop-down: GB/T 4754-2017 sections
         assert lists == expected, spec.label
         assert all(str(dv.sqref).endswith("100001") for dv in ws.data_validations.dataValidation)
+        for dv in ws.data_validations.dataValidation:  # other text than a suggestion is allowed; a choice is not
+            column = spec.fields[next(iter(dv.sqref.ranges)).min_col - 1]
+            if dv.type == "list" and column.suggestions:
+                assert (dv.errorStyle, bool(dv.showErrorMessage)) == ("information", False), column.label
+            elif dv.type == "list" and column.kind == "enum":
+                assert (dv.errorStyle or "stop", bool(dv.showErrorMessage)) == ("stop", True), column.label
         assert ws.max_row == 2  # the header and one example row
 
 
@@ -51,7 +58,7 @@ def test_instructions_describe_every_column(template):
             sheet, label, required, kind, unit, choices, rules, aliases = described[(spec.label, f.label)]
             assert required == ("是" if f.required else None)
             assert (unit or "") == f.unit
-            assert (choices or "") == "、".join(f.choices)
+            assert (choices or "") == "、".join(f.choices or f.suggestions)
             assert (aliases or "") == "、".join(f.aliases)
             assert rules or f.kind == "text"
     employees = described[("企业名录", "员工总数")]

@@ -36,6 +36,9 @@ class Briefing:
     points: pd.DataFrame  # maps.building_points(...): lon/lat in WGS-84 as `position`
     district: dict  # GeoJSON, WGS-84
     sample: bool = False
+    epidemic: pd.DataFrame | None = None  # epidemic.board(...): 疫情发展 by scope
+    modules: pd.DataFrame | None = None  # epidemic.work_modules(...): 重要工作模块
+    key_points: pd.DataFrame | None = None  # maps.key_point_points(...)
 
     @property
     def file_stem(self) -> str:
@@ -95,7 +98,15 @@ def _map(b: Briefing) -> alt.LayerChart:
                         legend=None),
         size=alt.Size("on_site:Q", scale=alt.Scale(range=[30, 400]), legend=None),
     )
-    return alt.layer(outline, dots).project("mercator").properties(
+    layers = [outline, dots]
+    if b.key_points is not None and len(b.key_points):
+        kp = b.key_points.assign(lon=[p[0] for p in b.key_points["position"]],
+                                 lat=[p[1] for p in b.key_points["position"]])[["point_name", "point_type", "lon", "lat"]]
+        layers.append(alt.Chart(kp).mark_point(shape="cross", filled=True, size=120, color="#7c3aed",
+                                               stroke="white", strokeWidth=0.8).encode(
+            longitude="lon:Q", latitude="lat:Q", opacity=alt.Opacity("point_type:N", legend=alt.Legend(
+                title="重要点位（十字）", orient="bottom-right"), scale=alt.Scale(range=[0.95, 0.95]))))
+    return alt.layer(*layers).project("mercator").properties(
         width=520, height=420, title="楼宇风险分布（点大小 = 在岗人数）")
 
 
@@ -109,6 +120,35 @@ def _high_list(b: Briefing, limit: int = 10) -> alt.Chart:
     return alt.Chart(frame).mark_text(align="left", fontSize=14, font=FONT, color="#111827").encode(
         y=alt.Y("i:O", axis=None), text="text:N", x=alt.value(0),
     ).properties(width=1100, height=24 * len(frame), title="高风险楼宇及主要原因")
+
+
+def _epidemic(b: Briefing) -> alt.HConcatChart | None:
+    """防疫专项: 疫情发展 by scope (累计确诊 and 新增) and the 重要工作模块' 完成率 as bars."""
+    if (b.epidemic is None or b.epidemic.empty) and (b.modules is None or b.modules.empty):
+        return None
+    parts = []
+    if b.epidemic is not None and len(b.epidemic):
+        def new(v: object) -> str:
+            return "" if v is None or pd.isna(v) else f"新增 {int(v):+,}"
+
+        frame = pd.DataFrame([{"i": i, "text": f"{r.scope}　累计确诊 {int(r.confirmed):,}　{new(r.confirmed_new)}　"
+                                              f"现有密接 {0 if pd.isna(r.close_contacts) else int(r.close_contacts):,}　"
+                                              f"居家观察 {0 if pd.isna(r.home_observation) else int(r.home_observation):,}"}
+                              for i, r in enumerate(b.epidemic.itertuples(index=False))])
+        parts.append(alt.Chart(frame).mark_text(align="left", fontSize=14, font=FONT, color="#111827").encode(
+            y=alt.Y("i:O", axis=None), text="text:N", x=alt.value(0)).properties(
+            width=520, height=26 * len(frame), title="疫情发展"))
+    if b.modules is not None and len(b.modules):
+        frame = b.modules.assign(rate=[None if pd.isna(v) else min(float(v), 1.0) for v in b.modules["completion"]],
+                                 text=[("—" if pd.isna(c) else f"{float(c) * 100:.0f}%") + ("（未更新）" if st else "")
+                                       for c, st in zip(b.modules["completion"], b.modules["stale"], strict=True)]
+                                 )[["work_item", "rate", "text"]]
+        base = alt.Chart(frame).encode(y=alt.Y("work_item:N", sort=None, title=None))
+        bars = base.mark_bar(color="#2f80ed").encode(x=alt.X("rate:Q", title="完成率", axis=alt.Axis(format="%"),
+                                                              scale=alt.Scale(domain=[0, 1.3])))
+        text = base.mark_text(align="left", dx=4, fontSize=12, font=FONT).encode(x="rate:Q", text="text:N")
+        parts.append(alt.layer(bars, text).properties(width=460, height=22 * len(frame), title="重要工作模块"))
+    return alt.hconcat(*parts, spacing=40)
 
 
 def chart(b: Briefing) -> alt.VConcatChart:
@@ -125,6 +165,7 @@ def chart(b: Briefing) -> alt.VConcatChart:
         alt.hconcat(_map(b), curve, spacing=30).resolve_scale(color="independent", shape="independent",
                                                               size="independent"),
         _high_list(b),
+        *([epidemic] if (epidemic := _epidemic(b)) is not None else []),
         title=title, spacing=24,
     ).resolve_scale(color="independent").configure(font=FONT, background="white", padding=24).configure_view(stroke=None).configure_axis(
         labelFont=FONT, titleFont=FONT).configure_legend(labelFont=FONT, titleFont=FONT).configure_title(font=FONT)

@@ -74,7 +74,7 @@ footer, #MainMenu {{ display: none !important; }}
 """
 
 
-PANELS = ("楼宇风险地图", "复工曲线")  # the rotating panels, in order
+PANELS = ("楼宇风险地图", "复工曲线", "防疫专项")  # the rotating panels, in order
 
 
 def panel_index(rotate_seconds: int, now: float) -> int:

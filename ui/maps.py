@@ -17,6 +17,7 @@ from pipelines.grading import risk
 BLANK_STYLE_URL = "/app/static/blank_style.json"
 BLANK_DARK_STYLE_URL = "/app/static/blank_style_dark.json"  # the big screen
 BUILDING_LAYER = "buildings"
+KEY_POINT_LAYER = "key_points"
 # pydeck passes a layer's string props to deck.gl as expressions unless quoted: backticks keep them literal.
 FONT = '`"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif`'
 AUTO = '"auto"'
@@ -161,6 +162,36 @@ def _street_labels(points: pd.DataFrame, streets: dict | None, elevation_scale: 
         top = float(group["height"].max()) * elevation_scale + 60
         rows.append({"street": street, "position": [sum(lons) / len(lons), max(lats) + 0.001, top]})
     return pd.DataFrame(rows, columns=["street", "position"])
+
+
+def key_point_points(points: pd.DataFrame, colours: dict[str, str], glyphs: dict[str, str]) -> pd.DataFrame:
+    """One row per key point with a position (epidemic.key_points(...)): colour and glyph by type, plain-text
+    tooltip (deck.gl shows it with innerText)."""
+    frame = points.dropna(subset=["lon_wgs", "lat_wgs"]).copy()
+    kinds = [t if t in colours else "其他" for t in frame["point_type"]]
+    frame["position"] = [[float(x), float(y), 6.0] for x, y in zip(frame["lon_wgs"], frame["lat_wgs"], strict=True)]
+    frame["color"] = [rgb(colours[t], 240) for t in kinds]
+    frame["glyph"] = [glyphs[t] for t in kinds]
+    frame["tooltip"] = [
+        "\n".join(line for line in (f"{r.point_name}（{r.point_id}）", f"重要点位 · {r.point_type or '其他'}",
+                                     str(r.street or ""), str(r.address or "")) if line)
+        for r in frame.itertuples(index=False)]
+    return frame[["point_id", "point_name", "point_type", "street", "position", "color", "glyph", "tooltip"]
+                 ].reset_index(drop=True)
+
+
+def key_point_layers(points: pd.DataFrame, dark: bool = False) -> list[pdk.Layer]:
+    """Key points as a layer of their own above the buildings: a dot with a white rim and the type's glyph."""
+    if points.empty:
+        return []
+    return [
+        pdk.Layer("ScatterplotLayer", points, id=KEY_POINT_LAYER, get_position="position", get_fill_color="color",
+                  get_line_color=[255, 255, 255, 255], stroked=True, line_width_min_pixels=2, radius_min_pixels=9,
+                  radius_max_pixels=16, get_radius=30, pickable=True, auto_highlight=True),
+        pdk.Layer("TextLayer", points[["position", "glyph"]], id="key-point-glyphs", get_position="position",
+                  get_text="glyph", get_size=12, get_color=[255, 255, 255, 255], font_family=FONT, character_set=AUTO,
+                  font_weight=700, get_text_anchor='"middle"', get_alignment_baseline='"center"', pickable=False),
+    ]
 
 
 def selected_building(event: object) -> str | None:

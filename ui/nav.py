@@ -49,6 +49,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("app_pages/building.py", "楼宇详情", ":material/apartment:", accounts.VIEW),
     PageSpec("app_pages/requests.py", "企业诉求", ":material/assignment:", accounts.VIEW),
     PageSpec("app_pages/feed.py", "实时播报", ":material/campaign:", accounts.VIEW),
+    PageSpec("app_pages/epidemic.py", "防疫专项", ":material/coronavirus:", accounts.VIEW),
     PageSpec("app_pages/kiosk.py", "大屏", ":material/tv:", accounts.KIOSK, kiosk=True),
     PageSpec("app_pages/admin.py", "用户与审计", ":material/admin_panel_settings:", accounts.USERS, section="管理"),
 )

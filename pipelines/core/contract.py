@@ -29,6 +29,7 @@ class Field:
     personal: bool = False  # personal data: masked for every role but admin
     default: str | None = None  # value used when the cell is empty (enum only)
     may_be_future: bool = False  # dates: a plan may lie ahead, a report may not
+    suggestions: tuple[str, ...] = ()  # text: the template's drop-down offers these, other text is allowed
     vocabulary: str | None = None  # "industry" or "company_type": read through vocabulary.py's alias table
     text_column: str | None = None  # also store the cell as written in this column (floor -> floor_text)
 
@@ -192,7 +193,73 @@ REQUESTS = SheetSpec(
     "每条诉求一行；状态改变时以同一诉求编号重新上传。",
 )
 
-SHEETS: tuple[SheetSpec, ...] = (BUILDINGS, COMPANIES, DAILY_RETURNS, CHECKS, REQUESTS)
+# -- 一网统管 防疫专项 (issue 18): case counts by scope, progress of the key work items, key points --------
+SCOPES = ("全国", "全市", "全区")  # besides a street's name
+WORK_ITEMS = ("地毯式人员排摸", "地毯式消毒", "口罩预约发放", "重点人员管控", "小区封闭式管理", "小型工地", "沿街商铺",
+              "养老机构")
+POINT_TYPES = ("发热门诊", "口罩发放点", "道口卡口", "集中隔离点", "社区卫生服务中心", "其他")
+
+EPIDEMIC = SheetSpec(
+    "epidemic",
+    "疫情发展",
+    ("report_date", "scope"),
+    (
+        Field("report_date", "日期", "date", True, ("统计日期", "填报日期", "报告日期", "date")),
+        Field("scope", "范围", "text", True, ("统计范围", "地区", "区域", "scope"), suggestions=SCOPES,
+              doc="全国、全市、全区，或街道名称（如 江苏路街道）"),
+        Field("confirmed", "累计确诊", "int", True, ("确诊", "确诊病例", "累计确诊病例", "累计确诊人数", "confirmed"),
+              unit="人", minimum=0, doc="累计数，不应比前一次报告减少"),
+        Field("suspected", "现有疑似", "int", False, ("疑似", "疑似病例", "现有疑似病例", "suspected"), unit="人",
+              minimum=0),
+        Field("close_contacts", "现有密切接触", "int", False, ("密切接触", "密接", "密切接触者", "现有密接"), unit="人",
+              minimum=0),
+        Field("home_observation", "现有居家观察", "int", False, ("居家观察", "居家观察人数", "现有居家观察人数"),
+              unit="人", minimum=0),
+        Field("released", "累计解除观察", "int", False, ("解除观察", "解除观察人数", "累计解除观察人数"), unit="人",
+              minimum=0, doc="累计数，不应比前一次报告减少"),
+    ),
+    "每个范围每天一行；新增由系统按相邻两次报告相减得出。",
+)
+
+WORK_PROGRESS = SheetSpec(
+    "work_progress",
+    "工作进度",
+    ("report_date", "street", "work_item"),
+    (
+        Field("report_date", "日期", "date", True, ("统计日期", "填报日期", "date")),
+        Field("street", "所属街道", "text", True, ("街道", "街镇", "所在街道", "street")),
+        Field("work_item", "工作项", "text", True, ("工作项目", "工作模块", "重点工作", "work item"),
+              suggestions=WORK_ITEMS, doc="可从下拉列表选择，也可填写其他工作项"),
+        Field("target", "目标数", "int", False, ("目标", "计划数", "应完成数", "总数"), minimum=0),
+        Field("done", "累计完成数", "int", True, ("累计完成", "完成数", "已完成数", "累计数"), minimum=0,
+              doc="累计数；新增由系统按相邻两次报告相减得出"),
+        Field("unit", "单位", "text", False, ("计量单位",), suggestions=("户", "人", "处", "只", "家", "个"),
+              doc="户、人、处、只……"),
+        Field("note", "备注", "text", False, ("说明", "情况说明")),
+    ),
+    "每个街道、每个工作项每天一行（只在有进展的日子填也可以）。",
+)
+
+KEY_POINTS = SheetSpec(
+    "key_points",
+    "重要点位",
+    ("point_id",),
+    (
+        Field("point_id", "点位编号", "text", True, ("点位代码", "编号", "point id"), doc="唯一，如 JSL-D01"),
+        Field("point_name", "点位名称", "text", True, ("点位", "名称", "point name")),
+        Field("point_type", "类型", "enum", False, ("点位类型", "类别"), choices=POINT_TYPES, default="其他"),
+        Field("street", "所属街道", "text", True, ("街道", "街镇", "所在街道", "street")),
+        Field("address", "地址", "text", False, ("详细地址", "address")),
+        Field("lon", "经度", "number", True, ("longitude", "lng", "lon"), doc="上海范围内"),
+        Field("lat", "纬度", "number", True, ("latitude", "lat"), doc="上海范围内"),
+        Field("crs", "坐标系", "enum", False, ("坐标类型", "crs"), choices=CRS_CHOICES, default="GCJ02",
+              doc="GCJ02（高德/腾讯地图，默认）或 WGS84（GPS）"),
+    ),
+    "每个点位一行；位置改变时以同一点位编号重新上传。",
+)
+
+SHEETS: tuple[SheetSpec, ...] = (BUILDINGS, COMPANIES, DAILY_RETURNS, CHECKS, REQUESTS, EPIDEMIC, WORK_PROGRESS,
+                                 KEY_POINTS)
 SHEET_BY_KIND = {s.kind: s for s in SHEETS}
 
 # Shanghai's extent, generous by a few km.
@@ -262,6 +329,9 @@ EXAMPLE_IDS: dict[str, str] = {
     "building_id": "示例-001",
     "credit_code": "91310105MA1FKT7W0W",
     "request_id": "示例-SQ0001",
+    "scope": "示例街道",
+    "work_item": "示例工作项",
+    "point_id": "示例-D001",
 }
 EXAMPLES: dict[str, dict[str, object]] = {
     "buildings": {
@@ -287,6 +357,18 @@ EXAMPLES: dict[str, dict[str, object]] = {
     "requests": {
         "request_id": EXAMPLE_IDS["request_id"], "request_date": "2020-02-12", "credit_code": EXAMPLE_IDS["credit_code"],
         "category": "租金减免", "content": "申请减免2月房租", "status": "已办结", "closed_date": "2020-02-20",
+    },
+    "epidemic": {
+        "report_date": "2020-02-17", "scope": EXAMPLE_IDS["scope"], "confirmed": 1, "suspected": 0,
+        "close_contacts": 3, "home_observation": 120, "released": 80,
+    },
+    "work_progress": {
+        "report_date": "2020-02-17", "street": "江苏路街道", "work_item": EXAMPLE_IDS["work_item"], "target": 100,
+        "done": 40, "unit": "户", "note": "已完成一半以上",
+    },
+    "key_points": {
+        "point_id": EXAMPLE_IDS["point_id"], "point_name": "示例口罩发放点", "point_type": "口罩发放点",
+        "street": "江苏路街道", "address": "长宁区示例路2号", "lon": 121.4310, "lat": 31.2205, "crs": "GCJ02",
     },
 }
 

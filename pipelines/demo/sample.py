@@ -26,7 +26,10 @@ from pipelines.core.contract import (
     CHECKS,
     COMPANIES,
     DAILY_RETURNS,
+    EPIDEMIC,
+    KEY_POINTS,
     REQUESTS,
+    WORK_PROGRESS,
     SheetSpec,
     credit_check_char,
 )
@@ -321,6 +324,113 @@ def request_rows(rng: random.Random, buildings: list[Building], prefix: str) -> 
     return rows
 
 
+# -- 一网统管 防疫专项 (issue 18) -----------------------------------------------------------------
+# Anchors in the shape of the public early-2020 curves (累计确诊; country and city), linear between them;
+# the district's and streets' figures are small and made up.
+CONFIRMED_ANCHORS = {
+    "全国": {"02-03": 17205, "02-05": 28018, "02-08": 37198, "02-11": 44653, "02-12": 59804, "02-15": 68500,
+             "02-19": 74576, "02-24": 77658, "03-01": 79968, "03-10": 80778, "03-20": 81300, "03-31": 81554},
+    "全市": {"02-03": 219, "02-06": 254, "02-10": 299, "02-15": 318, "02-20": 334, "02-29": 337, "03-10": 344,
+             "03-15": 353, "03-20": 380, "03-25": 414, "03-31": 498},
+    "全区": {"02-03": 6, "02-06": 9, "02-10": 11, "02-18": 13, "03-18": 14, "03-26": 16, "03-31": 17},
+}
+# Per street: (day of its one or two cases, …) — small numbers, as a street's are.
+STREET_CASES = {"江苏路街道": ("02-08",), "华阳路街道": (), "虹桥街道": ("02-05", "03-22")}
+EPIDEMIC_COLUMNS = ["report_date", "scope", "confirmed", "suspected", "close_contacts", "home_observation",
+                    "released"]
+WORK_COLUMNS = ["report_date", "street", "work_item", "target", "done", "unit", "note"]
+POINT_COLUMNS = ["point_id", "point_name", "point_type", "street", "address", "lon", "lat", "crs"]
+# Work item: (unit, target per 10,000 staff of the street's buildings, first day, days to 90 %)
+WORK_PLANS = {
+    "地毯式人员排摸": ("户", 15000, "02-03", 12),
+    "地毯式消毒": ("处", 480, "02-03", 20),
+    "口罩预约发放": ("只", 40000, "02-04", 90),
+    "重点人员管控": ("人", 260, "02-03", 70),
+    "小区封闭式管理": ("个", 36, "02-03", 6),
+    "小型工地": ("处", 10, "02-10", 18),
+    "沿街商铺": ("家", 780, "02-06", 60),
+    "养老机构": ("家", 4, "02-03", 4),
+}
+STALE_ITEM = ("华阳路街道", "小型工地", dt.date(2020, 3, 26))  # this street stopped reporting the item
+POINT_KINDS = (("社区卫生服务中心", "社区卫生服务中心", 1), ("发热门诊", "医院发热门诊", 1), ("口罩发放点", "药房口罩发放点", 3),
+               ("道口卡口", "小区道口", 3), ("集中隔离点", "集中隔离观察点", 1))
+
+
+def _interpolate(anchors: dict[str, int], day: dt.date) -> int:
+    points = [(dt.date.fromisoformat(f"2020-{k}"), v) for k, v in anchors.items()]
+    if day <= points[0][0]:
+        return points[0][1]
+    for (d0, v0), (d1, v1) in zip(points, points[1:], strict=False):
+        if d0 <= day <= d1:
+            return round(v0 + (v1 - v0) * (day - d0).days / (d1 - d0).days)
+    return points[-1][1]
+
+
+def epidemic_rows(rng: random.Random, street: str, period: list[dt.date], upper: bool) -> list[list]:
+    """疫情发展 rows: the country, city and district (when `upper`) and the street, every day of the period."""
+    rows = []
+    scale = {"全国": 1.0, "全市": 0.012, "全区": 0.0006}
+    peak = 160 + rng.randint(-20, 20)  # the street's residents in home observation at the peak
+    for day in period:
+        t = (day - START).days
+        if upper:
+            for scope, anchors in CONFIRMED_ANCHORS.items():
+                confirmed = _interpolate(anchors, day)
+                k = scale[scope]
+                suspected = round(k * 21000 * math.exp(-t / 9) + (2 if scope != "全区" and day.month == 3 else 0))
+                contacts = round(k * 190000 * math.exp(-((t - 6) / 16) ** 2) + k * 8000)
+                observing = round(k * 900000 * math.exp(-((t - 12) / 14) ** 2) + k * 30000)
+                released = round(k * 30000 + k * 700000 * (1 - math.exp(-t / 20)))
+                rows.append([day.isoformat(), scope, confirmed, suspected, contacts, observing, released])
+        cases = sum(1 for c in STREET_CASES.get(street, ()) if dt.date.fromisoformat(f"2020-{c}") <= day)
+        observing = round(peak * math.exp(-((t - 14) / 10) ** 2) + 12 + (t // 10))
+        released = round(sum(peak * math.exp(-((u - 14) / 10) ** 2) for u in range(max(0, t - 13))) / 14 * 1.0)
+        contacts = 0 if cases == 0 else max(0, 6 - (t - 2) // 4)
+        suspected = 1 if t in (1, 2, 47) else 0
+        rows.append([day.isoformat(), street, cases, suspected, contacts, observing, released])
+    return rows
+
+
+def work_rows(rng: random.Random, street: StreetPlan, period: list[dt.date]) -> list[list]:
+    """工作进度 rows: each work item's running total rising towards its target (a logistic curve)."""
+    rows = []
+    size = street.staff / 10000
+    for item, (unit, per, first, speed) in WORK_PLANS.items():
+        target = max(2, round(per * size * (0.9 + 0.2 * rng.random())))
+        if item == "沿街商铺" and street.name == "江苏路街道":
+            target = 977  # the seeds: 977 street shops in 江苏路
+        start = dt.date.fromisoformat(f"2020-{first}")
+        done_before = 0
+        for day in period:
+            if day < start or (street.name, item) == STALE_ITEM[:2] and day > STALE_ITEM[2]:
+                continue
+            t = (day - start).days
+            share = 1 / (1 + math.exp(-(t - speed / 2) * 4.4 / speed))
+            done = max(done_before, min(target, round(target * min(1.0, share * 1.02))))
+            note = "已全覆盖" if done == target and done_before < target else None
+            rows.append([day.isoformat(), street.name, item, target, done, unit, note])
+            done_before = done
+    return rows
+
+
+def point_rows(rng: random.Random, street: StreetPlan) -> list[list]:
+    """重要点位 around the street's centre (GCJ-02, as Chinese maps give them)."""
+    rows = []
+    short = street.name.removesuffix("街道")
+    n = 0
+    for kind, name, count in POINT_KINDS:
+        for i in range(count):
+            n += 1
+            angle, distance = rng.uniform(0, 2 * math.pi), street.radius_m * rng.uniform(0.2, 0.9)
+            lon = street.centre[0] + distance * math.cos(angle) / (111320 * math.cos(math.radians(street.centre[1])))
+            lat = street.centre[1] + distance * math.sin(angle) / 110540
+            label = f"{short}{name}" + (f"{i + 1}号" if count > 1 else "")
+            rows.append([f"{street.prefix}-D{n:02d}", label, kind, street.name,
+                         f"长宁区{rng.choice(BUILDING_WORDS)}路{rng.randint(1, 999)}号", round(lon, 6), round(lat, 6),
+                         "GCJ02"])
+    return rows
+
+
 # -- writing ---------------------------------------------------------------------------------
 
 FIXED_TIME = dt.datetime(2020, 4, 1, 9, 0, 0)
@@ -373,6 +483,7 @@ def generate(out_dir: Path | str, seed: int = SEED, scale: float = 1.0,
     period = period or days()
     world = build_world(seed, scale)
     rng = random.Random(seed + 1)
+    epidemic_rng = random.Random(seed + 18)  # its own stream: the older sheets stay as they were
     files: list[Path] = []
     for plan in STREETS:
         street = [b for b in world if b.street == plan.name]
@@ -411,6 +522,15 @@ def generate(out_dir: Path | str, seed: int = SEED, scale: float = 1.0,
         else:
             path = out / f"{plan.prefix}_{short}_企业诉求.xlsx"
             _write_xlsx(path, [("企业诉求", f"{plan.name}企业诉求清单", REQUESTS, REQUEST_COLUMNS, requests)])
+        files.append(path)
+        path = out / f"{plan.prefix}_{short}_防疫专项.xlsx"
+        _write_xlsx(path, [
+            ("疫情发展", f"{plan.name}疫情发展（人数）", EPIDEMIC, EPIDEMIC_COLUMNS,
+             epidemic_rows(epidemic_rng, plan.name, period, upper=plan is STREETS[0])),
+            ("工作进度", f"{plan.name}重要工作模块进度", WORK_PROGRESS, WORK_COLUMNS,
+             work_rows(epidemic_rng, plan, period)),
+            ("重要点位", f"{plan.name}重要点位", KEY_POINTS, POINT_COLUMNS, point_rows(epidemic_rng, plan)),
+        ])
         files.append(path)
     return files
 

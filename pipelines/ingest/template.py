@@ -44,9 +44,11 @@ CROSS_RULES = (
     "企业名录中的楼宇编号、楼宇检查中的楼宇编号，必须在楼宇名录中（已入库的或本次一起上传的）。",
     "返岗日报和企业诉求中的统一社会信用代码，必须在企业名录中（已入库的或本次一起上传的）。",
     "返岗日报：在岗人数 + 居家办公人数 不能超过该企业的员工总数。",
-    "楼宇名录：经纬度必须在上海范围内；经度约121、纬度约31，填反会被指出。",
+    "楼宇名录、重要点位：经纬度必须在上海范围内；经度约121、纬度约31，填反会被指出；坐标系默认 GCJ02（高德/腾讯地图）。",
     f"楼宇检查：六个方面共{CHECK_ITEMS_TOTAL}项，每个方面填通过的项数，不能超过该方面的项数。",
     "企业诉求：状态为“已办结”时须填办结日期；办结日期不能早于提出日期。",
+    "疫情发展、工作进度：累计确诊、累计解除观察、累计完成数比前一次报告少时给出提醒；累计完成数超过目标数时给出提醒。"
+    "新增由系统按相邻两次报告相减得出，不需要填写。",
     f"日期不能早于 {settings.get().period_start.isoformat()}（数据期起始日），除计划复工日期外也不能晚于今天。",
     "统一社会信用代码为18位，末位校验码须符合 GB 32100-2015；填错一位也能被发现。",
     "楼宇名录：同一街道中，一个楼宇名称只应对应一个楼宇编号；重名时会提示两个编号，请核对。",
@@ -148,6 +150,10 @@ def _validation(ws, col: int, f: Field) -> None:
         rule = {"validate": "date", "criteria": ">=", "value": dt.datetime.combine(settings.get().period_start, dt.time()),
                 "error_type": "warning", "error_title": "日期有误",
                 "error_message": f"请填写 {settings.get().period_start.isoformat()} 以后的日期，如 2020-02-17"}
+    elif f.suggestions:  # a drop-down that still accepts other text
+        rule = {"validate": "list", "source": list(f.suggestions), "error_type": "information",
+                "show_error": False, "input_title": f.label[:32],
+                "input_message": f"可从下拉列表选择：{'、'.join(f.suggestions)}；也可填写其他内容"[:255]}
     else:
         return
     ws.data_validation(1, col, LAST_ROW, col, rule)
@@ -195,6 +201,8 @@ def _header_comment(spec: SheetSpec, f: Field) -> str:
     lines = [f"{f.label}（{'必填' if f.required else '选填'}{'，单位：' + f.unit if f.unit else ''}）", field_rules(f)]
     if f.kind == "enum":
         lines.append("可选值：" + "、".join(f.choices))
+    elif f.suggestions:
+        lines.append("常用值：" + "、".join(f.suggestions) + "（也可填写其他）")
     if f.aliases:
         lines.append("也可写作：" + "、".join(f.aliases))
     return "\n".join(line for line in lines if line)
@@ -231,7 +239,7 @@ def _write_instructions(wb: xlsxwriter.Workbook, styles: _Styles) -> None:
         for f in spec.fields:
             ws.write_row(row, 0, [
                 spec.label, f.label, "是" if f.required else "", KIND_NAMES[f.kind], f.unit,
-                "、".join(f.choices), field_rules(f), "、".join(f.aliases),
+                "、".join(f.choices or f.suggestions), field_rules(f), "、".join(f.aliases),
             ], styles.cell)
             row += 1
     row += 1

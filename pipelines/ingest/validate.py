@@ -223,5 +223,7 @@ MESSAGES = {
     "closed_before_opened": "{cell}：办结日期{value}早于提出日期{detail}：请核对",
     "closed_without_date": "{cell}：状态为已办结，但没有办结日期：请补填",
     "date_without_closed": "{cell}：填了办结日期{value}，但状态是“{detail}”：请核对状态",
+    "cumulative_down": "{cell}：{label}为{value}，比前一次报告（{detail}）少：累计数不应减少，请核对；如是订正，可确认后入库",
+    "over_target": "{cell}：累计完成数{value}超过目标数{detail}：请核对目标数或完成数；如目标已调整，请一并更新目标数",
 }
 __all__ = ["validate", "stage", "COLUMNS"]

@@ -25,6 +25,9 @@ KINDS = {
     "closed": ("诉求办结", ":material/task_alt:", "info"),
     "fever": ("体温异常", ":material/thermostat:", "alert"),
     "geo": ("街道边界", ":material/map:", "info"),
+    "epidemic": ("疫情发展", ":material/coronavirus:", "alert"),
+    "progress": ("工作进度", ":material/checklist:", "info"),
+    "point": ("重要点位", ":material/location_on:", "info"),
     "other": ("其他", ":material/info:", "info"),
 }
 COLUMNS = ["recorded_at", "day", "kind", "kind_label", "icon", "level", "building_id", "building_name", "street", "actor",
@@ -36,7 +39,8 @@ def events(cur: duckdb.DuckDBPyConnection, limit: int = 50, street: str | None =
     """The newest `limit` events (optionally of one street, of some kinds), newest first."""
     params = {"limit": int(limit), "street": street, "kinds": list(kinds) if kinds is not None else None}
     frames = [cur.execute(read_sql("queries/feed.sql"), params).df(),
-              cur.execute(read_sql("queries/feed_grades.sql"), params).df()]
+              cur.execute(read_sql("queries/feed_grades.sql"), params).df(),
+              cur.execute(read_sql("queries/feed_epidemic.sql"), params).df()]
     frame = pd.concat([f for f in frames if not f.empty], ignore_index=True) if any(
         not f.empty for f in frames) else frames[0]
     if frame.empty:
@@ -112,6 +116,23 @@ def _describe(row) -> tuple[str, str]:
                 f"{after.get('content', '')}（用时 {days} 天）" if days is not None else str(after.get("content", "")))
     if row.kind == "fever":
         return f"{where} 报告体温异常 {after.get('fever', 0)} 人", "请楼宇落实复测和上报"
+    if row.kind in ("epidemic", "progress", "point"):
+        return _describe_epidemic(row.kind, after, row.street if isinstance(row.street, str) else "")
     if row.kind == "geo":
         return f"{row.actor} 上传街道边界 {after.get('file', '')}", "、".join(after.get("streets") or [])
     return f"{row.actor} {row.action} {row.target or ''}".strip(), ""
+
+
+def _describe_epidemic(kind: str, after: dict, street: str) -> tuple[str, str]:
+    """The 防疫专项 items (feed_epidemic.sql): new cases of a scope, a street's day of work, a new key point."""
+    if kind == "epidemic":
+        return f"{after.get('scope', '')} 新增确诊 {after.get('new', 0)} 例", f"累计确诊 {after.get('confirmed', 0):,} 例"
+    if kind == "progress":
+        items = [i for i in after.get("items") or [] if isinstance(i, dict)]
+        parts = [f"{i.get('item', '')} +{i.get('new', 0):,}{i.get('unit') or ''}"
+                 + (f"（完成 {i['completion'] * 100:.0f}%）" if isinstance(i.get("completion"), (int, float)) else "")
+                 for i in items]
+        return f"{street} 重要工作模块进展 {len(items)} 项", "；".join(parts)
+    points = [p for p in after.get("points") or [] if isinstance(p, dict)]
+    return (f"{street} 新增重要点位 {len(points)} 个",
+            "、".join(f"{p.get('name', '')}（{p.get('type', '')}）" for p in points))

@@ -10,6 +10,8 @@ import csv
 import json
 import math
 
+import pandas as pd
+
 from pipelines.core import settings
 
 # A copy of ../shared/geo kept in the repo so the console needs nothing outside it at run time.
@@ -77,6 +79,23 @@ def gcj02_to_wgs84(lon: float, lat: float) -> tuple[float, float]:
 
 
 # -- the district outline and uploaded street outlines, for the map ------------------------------
+
+
+def with_wgs84(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add lon_wgs, lat_wgs to a frame with lon, lat, crs (GCJ-02 unless crs says WGS84); None without a position."""
+    lon_wgs: list[float | None] = []
+    lat_wgs: list[float | None] = []
+    for lon, lat, crs in zip(frame["lon"], frame["lat"], frame["crs"], strict=True):
+        if pd.isna(lon) or pd.isna(lat):
+            lon_wgs.append(None)
+            lat_wgs.append(None)
+            continue
+        x, y = (float(lon), float(lat)) if str(crs).upper() == "WGS84" else gcj02_to_wgs84(float(lon), float(lat))
+        lon_wgs.append(x)
+        lat_wgs.append(y)
+    frame["lon_wgs"] = lon_wgs
+    frame["lat_wgs"] = lat_wgs
+    return frame
 
 def district_geojson() -> dict:
     """长宁区's outline in WGS-84 (the projection a map draws in), as shipped in data/geo."""

@@ -11,7 +11,7 @@ import pandas as pd
 from pipelines.core.hooks import after_write
 from pipelines.core.store import read_sql
 from pipelines.core.vocabulary import INDUSTRIES, OTHER_INDUSTRY
-from pipelines.situation.geo import gcj02_to_wgs84
+from pipelines.situation.geo import with_wgs84
 
 
 @dataclass(frozen=True)
@@ -89,19 +89,7 @@ def curve(cur: duckdb.DuckDBPyConnection, dim: str = "all", street: str | None =
 
 def building_day(cur: duckdb.DuckDBPyConnection, day: dt.date, street: str | None = None) -> pd.DataFrame:
     """Every building in scope with its figures on `day` and its position in WGS-84 (lon_wgs, lat_wgs)."""
-    frame = cur.execute(read_sql("queries/building_day.sql"), {"day": day, "street": street}).df()
-    lon_wgs, lat_wgs = [], []
-    for lon, lat, crs in zip(frame["lon"], frame["lat"], frame["crs"], strict=True):
-        if pd.isna(lon) or pd.isna(lat):
-            lon_wgs.append(None)
-            lat_wgs.append(None)
-            continue
-        x, y = (float(lon), float(lat)) if str(crs).upper() == "WGS84" else gcj02_to_wgs84(float(lon), float(lat))
-        lon_wgs.append(x)
-        lat_wgs.append(y)
-    frame["lon_wgs"] = lon_wgs
-    frame["lat_wgs"] = lat_wgs
-    return frame
+    return with_wgs84(cur.execute(read_sql("queries/building_day.sql"), {"day": day, "street": street}).df())
 
 
 @dataclass(frozen=True)
