@@ -162,7 +162,7 @@ def test_sample_login_page_shows_demo_accounts(sample_db, monkeypatch):
     assert demo[["用户名", "密码", "角色"]].values.tolist() == [
         [u, p, accounts.ROLES[r]] for u, _, r, _, p in accounts.DEMO_USERS]
     assert at.code[0].value.startswith("http://localhost:8501/?kiosk=1&token=fgs_")
-    submit_login(at, DEMO_BY_ROLE["analyst"], "demo-analyst")
+    submit_login(at, DEMO_BY_ROLE["analyst"], "sample-zhang-2020")
     assert [t.value for t in at.title] == ["态势总览"]
 
 

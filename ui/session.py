@@ -103,9 +103,17 @@ def _start_session(principal: Principal) -> None:
 
 def login(username: str, password: str) -> Principal:
     """Built-in login: raises LoginFailed (a UserError) with the reason in Chinese."""
-    principal = accounts.authenticate(connection.store(), username, password)
+    principal = accounts.check_login(connection.store(), username, password, login_source())
     _start_session(principal)
     return principal
+
+
+def login_source() -> str:
+    """Where a login comes from, for the throttle: the browser's address (None on localhost)."""
+    try:
+        return st.context.ip_address or "local"
+    except Exception:  # no script run context (AppTest)
+        return "local"
 
 
 def logout(notice: UserError | None = None) -> None:

@@ -95,6 +95,9 @@ def commit_uploads(store: Store, uploads: list[Upload], actor: str, *, confirm_w
         for path in kept:
             path.unlink(missing_ok=True)  # our own copy of a batch that never existed
         raise
+    finally:
+        for path in kept:
+            store.release_raw_file(path)
 
 
 def rollback_batch(store: Store, batch_id: int, actor: str, *, expected_version: int | None = None) -> None:
