@@ -51,20 +51,23 @@ def test_a_real_database_starts_with_no_users_and_explains_the_first_admin(real_
     assert "示例" not in " ".join(m.value for m in at.markdown)
 
 
-def test_login_lockout_and_audit(real_db):
+def test_login_throttle_and_audit(real_db):
     accounts.add_user(store_of(real_db), "cli:root", "leader1", "刘领导", "leader", None, PASSWORD)
     at = app_as(None).run()
     for n in range(4):
         submit_login(at, "leader1", f"wrong password {n}")
-        assert [e.value for e in at.error] == ["用户名或密码错误\n\n连续输错 5 次，账号将锁定 15 分钟"]
+        assert [e.value for e in at.error] == ["用户名或密码错误\n\n连续输错后每次须多等一会儿再试"]
     submit_login(at, "leader1", "wrong password 5")
-    assert [e.value for e in at.error] == ["连续 5 次密码错误，账号已锁定 15 分钟\n\n到时间后可再试，或请管理员重置密码解锁"]
-    submit_login(at, "leader1", PASSWORD)
-    assert at.error[0].value.startswith("账号 leader1 已锁定至 ")
+    assert at.error[0].value == "用户名或密码错误\n\n尝试过于频繁，请 2 秒后再试"
+    submit_login(at, "leader1", PASSWORD)  # within the delay: refused, with the same words
+    assert at.error[0].value.startswith("用户名或密码错误\n\n尝试过于频繁，请 ")
     assert "auth_user" not in at.session_state
+    accounts.unlock(store_of(real_db), "admin", "leader1")  # the 用户与审计 page's 解锁
+    submit_login(at, "leader1", PASSWORD)
+    assert at.session_state["auth_user"] == "leader1"
     assert [(a, b) for a, b, _, _ in audit(real_db)] == [
-        ("cli:root", "user.add"), *[("leader1", "login.failed")] * 5, ("系统", "user.lock"),
-        ("leader1", "login.failed")]
+        ("cli:root", "user.add"), *[("leader1", "login.failed")] * 5, ("（未知用户）", "login.failed"),
+        ("admin", "user.unlock"), ("leader1", "login.success")]
     # the password never reaches the audit or the session
     assert all("wrong password" not in json.dumps(row, ensure_ascii=False) for row in audit(real_db))
     assert "wrong password" not in json.dumps({k: str(v) for k, v in at.session_state.to_dict().items()})

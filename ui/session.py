@@ -111,9 +111,10 @@ def login(username: str, password: str) -> Principal:
 def login_source() -> str:
     """Where a login comes from, for the throttle: the browser's address (None on localhost)."""
     try:
-        return st.context.ip_address or "local"
-    except Exception:  # no script run context (AppTest)
+        address = st.context.ip_address
+    except Exception:  # no script run context
         return "local"
+    return address if isinstance(address, str) and address else "local"
 
 
 def logout(notice: UserError | None = None) -> None:
