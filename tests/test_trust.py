@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -193,3 +194,81 @@ def test_trust_a_raw_file_without_a_batch_is_swept_on_start(tmp_path):
         assert not orphan.exists() and not part.exists()
     finally:
         store.close()
+
+
+# -- finding 1: a grading configuration change is a proposal a second district leader decides ----------------
+
+@pytest.fixture
+def graded_db(sample_db_path, tmp_path) -> Path:
+    from pipelines.core.store import open_store
+
+    open_store(sample_db_path).con.execute("checkpoint")
+    target = tmp_path / "graded.duckdb"
+    shutil.copyfile(sample_db_path, target)
+    return target
+
+
+def _who(username: str, role: str, street: str | None = None) -> accounts.Principal:
+    return accounts.Principal(username, username, role, street)
+
+
+def test_trust_config_change_is_a_proposal_decided_by_another_district_leader(graded_db):
+    from pipelines.grading import grade, proposals
+    from pipelines.situation import feed
+
+    store = Store(graded_db)
+    try:
+        jsl = _who("jsl-leader", "leader", "江苏路街道")
+        leader, other = _who("leader", "leader"), _who("leader2", "leader")
+        cur = store.cursor()
+        before = cur.execute("select day, building_id, computed_grade from building_grades order by all").fetchall()
+        active = grade.active_config(cur)
+        text = grade.config_to_toml(grade.config_with(active, high=30, medium=15))
+        pid = proposals.propose(store, jsl, text, "江苏路检查发现问题，收紧阈值")  # a street user may propose
+        impact = proposals.impact(cur, pid)
+        assert impact["street"].nunique() > 1  # the list covers every street, not the proposer's own
+        assert set(proposals.diff(cur, pid)["项目"]) == {"高风险阈值", "中风险阈值"}
+        with pytest.raises(accounts.Forbidden, match="全区范围的领导审批"):
+            proposals.decide(store, jsl, pid, True)  # a street leader never applies a district-wide change
+        with pytest.raises(accounts.Forbidden, match="审批评分配置需要领导角色"):
+            proposals.decide(store, _who("analyst", "analyst"), pid, True)
+        assert cur.execute("select day, building_id, computed_grade from building_grades order by all"
+                           ).fetchall() == before
+        version = proposals.decide(store, leader, pid, True, "同意")
+        assert grade.active_config(cur).version == version
+        moved = cur.execute("select grades_moved from grading_proposals where proposal_id = ?", [pid]).fetchall()[0][0]
+        assert moved == len(impact) > 0
+        events = feed.events(cur, 200, None, ["config"])
+        assert len(events) == 1 and events["title"][0] == f"评分配置版本 {version} 生效：{moved} 栋楼宇等级变化"
+        assert "jsl-leader 提议、leader 批准" in events["detail"][0]
+        # Nobody approves their own proposal; a revert is a proposal too.
+        pid2 = proposals.propose_revert(store, leader, proposals.SHIPPED, "回到默认配置")
+        with pytest.raises(accounts.Forbidden, match="不能审批自己提出的配置"):
+            proposals.decide(store, leader, pid2, True)
+        proposals.decide(store, other, pid2, True)
+        assert grade.active_config(cur).text == grade.default_config().text
+        assert cur.execute("select day, building_id, computed_grade from building_grades order by all"
+                           ).fetchall() == before
+        listed = proposals.versions(cur)
+        assert listed[["proposed_by", "approved_by"]].values.tolist() == [["leader", "leader2"],
+                                                                           ["jsl-leader", "leader"]]
+        pid3 = proposals.propose(store, jsl, text, "再试")
+        proposals.decide(store, other, pid3, False, "不同意")
+        assert grade.active_config(cur).text == grade.default_config().text
+        assert [a for (a,) in cur.execute("select action from audit where action like 'config.%' "
+                                          "order by audit_id").fetchall()] == [
+            "config.propose", "config.apply", "config.propose", "config.apply", "config.propose", "config.reject"]
+    finally:
+        store.close()
+
+
+def test_trust_risk_page_offers_no_direct_save(graded_db, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("FUGONG_DB", str(graded_db))
+    at = AppTest.from_file(str(ROOT / "app_pages" / "risk.py"), default_timeout=90)
+    at.session_state["auth_user"] = "jsl-leader"
+    at.run()
+    assert not at.exception
+    labels = [b.label for b in at.button]
+    assert "保存为新配置版本" not in labels and "提交配置提议" in labels
