@@ -10,10 +10,10 @@ import streamlit as st
 
 from pipelines.auth import accounts
 from pipelines.core import privacy
-from pipelines.batches.commit import commit_uploads, rollback_batch
+from pipelines.batches.commit import audit_rejection, commit_uploads, rollback_batch
 from pipelines.core.contract import SHEET_BY_KIND
 from pipelines.core.errors import StaleState, UserError
-from pipelines.ingest.findings import SEVERITY_LABELS, rule_label
+from pipelines.ingest.findings import SEVERITY_LABELS, has_errors, rule_label
 from pipelines.ingest.findings_workbook import findings_workbook
 from pipelines.ingest.read import DEFAULT_LIMITS, Upload, read_upload
 from pipelines.batches.preview import (
@@ -126,13 +126,17 @@ def process(files: list) -> Processed:
             status.update(label=f"{text}…")
             st.write(text)
 
-        preview = preview_uploads(data.store(), uploads, progress=step)
+        preview = preview_uploads(data.store(), uploads, progress=step, street=session.scope_street())
         errors, warnings = preview.errors, preview.warnings
         unread = f"，{len(unreadable)} 个文件无法读取" if unreadable else ""
         status.update(label=f"处理完成：{len(uploads)} 个文件，错误 {errors} 个，警告 {warnings} 个{unread}",
                       state="error" if errors or unreadable else "complete", expanded=False)
     processed = Processed(key, preview.data_version, preview, unreadable)
     state["processed"] = processed
+    who = session.current_user()
+    for item in preview.files:  # once per selection: a refused file leaves a trace in the audit
+        if who is not None and has_errors(item.findings):
+            audit_rejection(data.store(), who.actor, item.upload, item.findings)
     return processed
 
 
@@ -280,7 +284,7 @@ def _commit(preview: Preview) -> None:
     try:
         session.require(accounts.UPLOAD)
         batch_ids = commit_uploads(data.store(), preview.to_commit, current_user(), confirm_warnings=confirmed,
-                                   expected_version=preview.data_version)
+                                   expected_version=preview.data_version, street=session.scope_street())
     except StaleState as exc:
         state["processed"] = None  # the page previews again against the new data
         flash(exc, "warning", slot="upload")
@@ -300,12 +304,13 @@ def _commit(preview: Preview) -> None:
 def batches_section() -> None:
     state = _state()
     st.subheader("③ 批次与撤销")
-    frame = data.query(batch_list)
+    street = session.scope_street()  # a street user sees and rolls back only batches wholly within their street
+    frame = data.query(batch_list, street)
     if frame.empty:
         st.caption("还没有批次。")
         return
     st.dataframe(frame, hide_index=True)
-    choices = dict(data.query(committed_batches))
+    choices = dict(data.query(committed_batches, street))
     if not choices or not session.can(accounts.ROLLBACK):
         return
     batch_id = st.selectbox("撤销一个批次（撤销不删除任何数据，批次记录保留、可追溯）", list(choices), index=None,
@@ -317,7 +322,7 @@ def batches_section() -> None:
     cached = state.get("rollback")
     if cached is None or cached.batch_id != batch_id or cached.data_version != version:
         with st.spinner("正在预览撤销的效果…"):
-            cached = preview_rollback(data.store(), batch_id)
+            cached = preview_rollback(data.store(), batch_id, street)
         state["rollback"] = cached
     rollback = cached
     st.markdown(f"**撤销批次 {batch_id}（{rollback.file_name}）的效果**：这些记录将恢复为此前批次的值，"
@@ -339,7 +344,8 @@ def _rollback(rollback) -> None:
     state = _state()
     try:
         session.require(accounts.ROLLBACK)
-        rollback_batch(data.store(), rollback.batch_id, current_user(), expected_version=rollback.data_version)
+        rollback_batch(data.store(), rollback.batch_id, current_user(), expected_version=rollback.data_version,
+                       street=session.scope_street())
     except StaleState as exc:
         state["rollback"] = None
         flash(exc, "warning", slot="upload")

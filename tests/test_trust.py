@@ -272,3 +272,103 @@ def test_trust_risk_page_offers_no_direct_save(graded_db, monkeypatch):
     assert not at.exception
     labels = [b.label for b in at.button]
     assert "保存为新配置版本" not in labels and "提交配置提议" in labels
+
+
+# -- finding 2: street-scoped writes ----------------------------------------------------------------------
+
+JSL, HQ = "江苏路街道", "虹桥街道"
+
+
+def _checks_csv(*building_ids: str) -> bytes:
+    header = "日期,楼宇编号,封闭管理,排摸登记,应对预案,卫生消毒,组织动员,企业服务,物业履责评分\n"
+    rows = "".join(f"2020-02-09,{b},5,4,3,4,3,3,90\n" for b in building_ids)
+    return (header + rows).encode("utf-8")
+
+
+def _first_building(store: Store, street: str) -> str:
+    return store.cursor().execute("select min(building_id) from buildings where street = ?", [street]).fetchall()[0][0]
+
+
+def test_trust_rows_of_another_street_in_a_street_upload_are_errors(graded_db):
+    from pipelines.batches.commit import commit_uploads
+    from pipelines.batches.preview import preview_uploads
+    from pipelines.core.errors import RejectedUpload
+    from pipelines.ingest.read import read_upload
+
+    store = Store(graded_db)
+    try:
+        mine, theirs = _first_building(store, JSL), _first_building(store, HQ)
+        upload = read_upload("检查.csv", _checks_csv(mine, theirs))
+        preview = preview_uploads(store, [upload], street=JSL)
+        found = preview.files[0].findings
+        outside = found[found["rule"] == "outside_street"]
+        assert outside[["row", "value", "severity"]].values.tolist() == [[3, theirs, "error"]]
+        assert HQ in outside["message"].iloc[0]
+        version = store.data_version()
+        with pytest.raises(RejectedUpload):
+            commit_uploads(store, [upload], "jsl-analyst", confirm_warnings=True, street=JSL)
+        assert store.data_version() == version  # nothing stored …
+        rejected = store.cursor().execute("select actor, cast(after as varchar) from audit "
+                                          "where action = 'upload.rejected'").fetchall()
+        assert [a for a, _ in rejected] == ["jsl-analyst"]  # … but the refusal is audited
+        after = json.loads(rejected[0][1])
+        assert after["file"] == "检查.csv" and after["sha256"] == upload.sha256 and after["errors"] == 1
+        # A building moved into the street from another is refused as well; a district user may do both.
+        assert preview_uploads(store, [upload]).files[0].findings.query("rule == 'outside_street'").empty
+        [batch] = commit_uploads(store, [read_upload("检查.csv", _checks_csv(mine))], "jsl-analyst",
+                                 confirm_warnings=True, street=JSL)
+        assert store.cursor().execute("select streets from batches where batch_id = ?", [batch]
+                                      ).fetchall()[0][0] == [JSL]
+    finally:
+        store.close()
+
+
+def test_trust_street_user_sees_and_rolls_back_only_batches_within_the_street(graded_db):
+    from pipelines.batches.commit import commit_uploads, rollback_batch
+    from pipelines.batches.preview import batch_list, committed_batches, preview_rollback
+    from pipelines.ingest.read import read_upload
+
+    store = Store(graded_db)
+    try:
+        cur = store.cursor()
+        mixed = commit_uploads(store, [read_upload("两街道检查.csv", _checks_csv(
+            _first_building(store, JSL), _first_building(store, HQ)))], "analyst", confirm_warnings=True)[0]
+        streets = dict(cur.execute("select batch_id, streets from batches").fetchall())
+        own = [b for b, s in streets.items() if s == [JSL]]
+        other = [b for b, s in streets.items() if s == [HQ]]
+        assert own and other and streets[mixed] == [JSL, HQ]
+        listed = batch_list(cur, JSL)
+        assert sorted(listed.iloc[:, 0].tolist()) == sorted(own)
+        assert sorted(b for b, _ in committed_batches(cur, JSL)) == sorted(own)
+        assert len(batch_list(cur, None)) == len(streets)
+        for batch_id in (other[0], mixed):
+            with pytest.raises(accounts.Forbidden, match="不全在江苏路街道内"):
+                preview_rollback(store, batch_id, JSL)
+            with pytest.raises(accounts.Forbidden, match="跨街道的批次须由全区范围的用户"):
+                rollback_batch(store, batch_id, "jsl-analyst", street=JSL)
+        assert cur.execute("select count(*) from batches where status = 'reverted'").fetchall()[0][0] == 0
+        preview_rollback(store, own[-1], JSL)
+        rollback_batch(store, own[-1], "jsl-analyst", street=JSL)
+        rollback_batch(store, mixed, "analyst")  # district scope
+    finally:
+        store.close()
+
+
+def test_trust_upload_page_of_a_street_analyst_lists_only_their_batches(graded_db, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    store = Store(graded_db)
+    try:
+        accounts.add_user(store, "cli:root", "jsl-analyst", "江苏路分析员", "analyst", JSL, PASSWORD)
+        own = {b for b, s in store.cursor().execute("select batch_id, streets from batches").fetchall() if s == [JSL]}
+    finally:
+        store.close()
+    monkeypatch.setenv("FUGONG_DB", str(graded_db))
+    at = AppTest.from_file(str(ROOT / "app_pages" / "upload.py"), default_timeout=90)
+    at.session_state["auth_user"] = "jsl-analyst"
+    at.run()
+    assert not at.exception
+    [choose] = [s for s in at.selectbox if s.key == "rollback_batch"]
+    assert {int(o.split("：")[0].removeprefix("批次 ")) for o in choose.options} == own
+    shown = at.dataframe[0].value
+    assert set(shown.iloc[:, 0]) == own

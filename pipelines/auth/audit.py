@@ -13,6 +13,7 @@ from pipelines.core.store import read_sql
 ACTION_LABELS: dict[str, str] = {
     "batch.commit": "上传入库",
     "batch.rollback": "撤销批次",
+    "upload.rejected": "上传被拒",
     "grade.override": "调整风险等级",
     "grade.override.clear": "取消等级调整",
     "config.save": "保存评分配置",

@@ -152,6 +152,9 @@ class Store:
             cur.execute(current_view_sql(spec))
         for path in sorted((settings.SQL_DIR / "views").glob("*.sql")):
             cur.execute(path.read_text(encoding="utf-8"))
+        if 22 in fresh:  # batches.streets is new: fill it from the batches already stored
+            for (batch_id,) in cur.execute("select batch_id from batches where streets is null").fetchall():
+                keep_batch_streets(cur, int(batch_id))
         if 8 in fresh:  # returns_by_building is new: fill it from the data already stored
             cur.execute(f"insert into returns_by_building {read_sql('derived/returns_by_building.sql')}", {"days": None})
         cur.close()
@@ -272,7 +275,7 @@ class Store:
             "insert into audit (audit_id, actor, action, target, before, after) values (?, ?, ?, ?, ?, ?)",
             [audit_id, actor, action, target, _json(before), _json(after)],
         )
-        if not is_auth_event(action):
+        if not changes_no_data(action):
             cur.execute("update meta set value = ? where key = 'data_version'", [str(audit_id)])
 
     def revert(self, cur: duckdb.DuckDBPyConnection, batch_id: int, actor: str) -> None:
@@ -335,6 +338,12 @@ class Store:
         _IN_FLIGHT.discard(str(path))
 
 
+def keep_batch_streets(cur: duckdb.DuckDBPyConnection, batch_id: int) -> None:
+    """Record the streets of a batch's rows (queries/batch_streets.sql) in batches.streets."""
+    streets = [s for (s,) in cur.execute(read_sql("queries/batch_streets.sql"), {"batch_id": batch_id}).fetchall()]
+    cur.execute("update batches set streets = ? where batch_id = ?", [streets, batch_id])
+
+
 def private_dir(path: Path) -> Path:
     """A folder only the console's user may enter (0700), made if missing."""
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -342,9 +351,10 @@ def private_dir(path: Path) -> Path:
     return path
 
 
-def is_auth_event(action: str) -> bool:
-    """Logins change no data: audited, but they leave the data version (the cache key) alone."""
-    return action.startswith("login.")
+def changes_no_data(action: str) -> bool:
+    """Logins and refused uploads change no data: audited, but they leave the data version (the cache key)
+    alone, so a stranger's failed logins never empty the caches."""
+    return action.startswith("login.") or action == "upload.rejected"
 
 
 def _json(value: object) -> str | None:
