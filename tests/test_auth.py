@@ -231,11 +231,11 @@ def test_list_users_never_shows_hashes(store):
 
 def test_oidc_users_match_by_email(store):
     accounts.add_user(store, "admin", "li", "李", "leader", None, None, email="Li@Example.gov.cn")
-    assert accounts.login_oidc(store, "li@example.gov.cn") == accounts.Principal("li", "李", "leader", None, "oidc")
+    assert accounts.login_oidc(store, "li@example.gov.cn", True) == accounts.Principal("li", "李", "leader", None, "oidc")
     with pytest.raises(LoginFailed, match="用户名或密码错误"):  # says no more than for anyone else
         accounts.authenticate(store, "li", PASSWORD)
     with pytest.raises(LoginFailed, match="未开通或已停用"):
-        accounts.login_oidc(store, "stranger@example.com")
+        accounts.login_oidc(store, "stranger@example.com", True)
     with pytest.raises(UserError, match="请设置密码"):
         accounts.add_user(store, "admin", "nopass", "无", "leader", None, None)
 

@@ -191,13 +191,13 @@ def test_oidc_is_optional_and_maps_by_email(real_db):
         assert offered == [] and len(missing) == 1
     stranger = app_as(None)
     stranger.secrets["auth"] = dict(configured.secrets["auth"])
-    stranger.user = {"is_logged_in": True, "email": "stranger@example.com"}
+    stranger.user = {"is_logged_in": True, "email": "stranger@example.com", "email_verified": True}
     stranger.run()
     assert stranger.error[0].value.startswith("统一身份认证账号 stranger@example.com 未开通或已停用")
     stranger.run()
     refused = [r for r in audit(real_db) if r[1] == "login.failed"]
     assert [(a, b) for a, b, _, _ in refused] == [("stranger@example.com", "login.failed")]  # once, not per click
-    configured.user = {"is_logged_in": True, "email": "li@example.gov.cn"}
+    configured.user = {"is_logged_in": True, "email": "li@example.gov.cn", "email_verified": True}
     configured.run()
     assert [t.value for t in configured.title] == ["态势总览"]
     assert configured.sidebar.caption[0].value == "👤 李\n\n领导 · 全区"

@@ -372,3 +372,67 @@ def test_trust_upload_page_of_a_street_analyst_lists_only_their_batches(graded_d
     assert {int(o.split("：")[0].removeprefix("批次 ")) for o in choose.options} == own
     shown = at.dataframe[0].value
     assert set(shown.iloc[:, 0]) == own
+
+
+# -- finding 8: OIDC, idle timeout on the big screen, building links, make run ---------------------------------
+
+def test_trust_oidc_needs_a_verified_and_unique_email(store):
+    accounts.add_user(store, "admin", "li", "李", "leader", None, None, email="li@example.gov.cn")
+    with pytest.raises(UserError, match="已被另一位用户使用"):
+        accounts.add_user(store, "admin", "li2", "李二", "admin", None, None, email="LI@example.gov.cn")
+    for claim in (None, False, "true"):
+        with pytest.raises(LoginFailed, match="未确认这个邮箱"):
+            accounts.login_oidc(store, "li@example.gov.cn", claim)
+    assert accounts.login_oidc(store, "li@example.gov.cn", True).username == "li"
+    # Two users with one address (made before the check existed) match neither.
+    store.cursor().execute("insert into users (username, display_name, role, email, created_by) "
+                           "values ('li3', '李三', 'admin', 'li@example.gov.cn', 'old')")
+    with pytest.raises(LoginFailed, match="未开通或已停用"):
+        accounts.login_oidc(store, "li@example.gov.cn", True)
+
+
+def test_trust_big_screen_timer_does_not_keep_a_leader_logged_in(graded_db, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from ui import session
+
+    monkeypatch.setenv("FUGONG_DB", str(graded_db))
+    monkeypatch.setenv("FUGONG_IDLE_MINUTES", "1")
+    calls = []
+    monkeypatch.setattr(session, "_fragment_run", lambda: calls.append(1) or True)  # every run is the timer
+    at = AppTest.from_file(str(ROOT / "app_pages" / "kiosk.py"), default_timeout=90)
+    at.session_state["auth_user"] = "leader"
+    at.session_state["auth_seen"] = time.time() - 50
+    at.run()
+    assert not at.exception and calls
+    assert at.session_state["auth_seen"] < time.time() - 45  # the refresh did not count as activity
+    at.session_state["auth_seen"] = time.time() - 120
+    at.run()
+    assert "auth_user" not in at.session_state  # idle for longer than allowed: logged out
+
+
+def test_trust_fragment_run_is_told_apart():
+    from ui import session
+
+    assert session._fragment_run() is False  # no script run at all
+
+
+@pytest.mark.parametrize("wanted", ["NO-SUCH-1", "HQ-001"])
+def test_trust_building_link_outside_the_street_says_so(graded_db, monkeypatch, wanted):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("FUGONG_DB", str(graded_db))
+    at = AppTest.from_file(str(ROOT / "app_pages" / "building.py"), default_timeout=90)
+    at.session_state["auth_user"] = "jsl-leader"
+    at.query_params["building"] = wanted
+    at.run()
+    assert not at.exception
+    assert [w.value for w in at.warning] == [f"楼宇 {wanted.replace('-', chr(92) + '-')} 不存在或无权查看。请在下方选择楼宇。"]
+    assert not at.subheader  # no other building shown instead
+
+
+def test_trust_make_run_binds_loopback_for_the_sample():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    recipe = makefile.split("\nrun:", 1)[1].split("\n\n", 1)[0]
+    assert "--server.address $(ADDRESS)" in recipe and "ADDRESS ?= 127.0.0.1" in makefile
+    assert 'refuses' in recipe or "127.0.0.1" in recipe

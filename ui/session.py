@@ -70,7 +70,7 @@ def current_user() -> Principal | None:
         if st.session_state.get(OIDC_REFUSED_KEY) == email:  # refused once: not again (and again audited) per click
             return None
         try:
-            principal = accounts.login_oidc(store, email)
+            principal = accounts.login_oidc(store, email, st.user.get("email_verified"))
         except UserError as exc:
             feedback.flash(exc, slot=LOGIN_SLOT)
             st.session_state[OIDC_REFUSED_KEY] = email
@@ -90,8 +90,17 @@ def current_user() -> Principal | None:
     if principal is None:
         logout(UserError("账号已停用或不存在，已退出", "请联系管理员"))
         return None
-    st.session_state[SEEN_KEY] = now
+    if not _fragment_run():  # the big screen's timer is not someone at the keyboard
+        st.session_state[SEEN_KEY] = now
     return principal
+
+
+def _fragment_run() -> bool:
+    """True when only a fragment runs (the 大屏's timer refresh), not the page after a person's click."""
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return bool(ctx is not None and ctx.fragment_ids_this_run)
 
 
 def _start_session(principal: Principal) -> None:

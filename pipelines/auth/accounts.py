@@ -317,6 +317,8 @@ def add_user(store: Store, actor: str, username: str, display_name: str, role: s
     with store.transaction() as cur:
         if _user_row(cur, name) is not None:
             raise UserError(f"用户 {name} 已存在", "如需恢复请“启用”，如需改密码请“重置密码”")
+        if email is not None and cur.execute("select 1 from users where lower(email) = ?", [email]).fetchall():
+            raise UserError(f"邮箱 {email} 已被另一位用户使用", "统一身份认证按邮箱认人：每个邮箱只能属于一位用户")
         street = _check_street(cur, street)
         cur.execute(
             "insert into users (username, display_name, role, street, email, password_hash, created_by) "
@@ -509,13 +511,20 @@ def throttled_accounts(cur: duckdb.DuckDBPyConnection, now: dt.datetime | None =
     return {r[0] for r in rows}
 
 
-def login_oidc(store: Store, email: str) -> Principal:
-    """The user an identity provider vouched for, matched by email; audited like a password login."""
+def login_oidc(store: Store, email: str, email_verified: object = None) -> Principal:
+    """The user an identity provider vouched for, matched by email; audited like a password login.
+
+    The provider must say the address is verified (the email_verified claim is true): anyone can put an
+    unverified address on an account at many providers. An address shared by two users matches neither."""
     email = (email or "").strip().lower()
+    if email_verified is not True:
+        with store.transaction() as cur:
+            store.audit(cur, "（统一身份认证）", "login.failed", None, None, {"via": "oidc", "reason": "unverified_email"})
+        raise LoginFailed("统一身份认证未确认这个邮箱地址，不能登录", "请在身份认证系统中验证邮箱后再试，或联系管理员")
     cur = store.cursor()
     try:
         rows = cur.execute("select username from users where email = ? and email is not null", [email]).fetchall()
-        row = _user_row(cur, rows[0][0]) if rows else None
+        row = _user_row(cur, rows[0][0]) if len(rows) == 1 else None
     finally:
         cur.close()
     if row is None or row["disabled"]:
