@@ -12,7 +12,7 @@ from pipelines.situation import metrics
 from pipelines.core.errors import UserError
 from pipelines.core.settings import TZ
 from ui import session, data
-from ui.widgets import cn_date, guarded, page_header
+from ui.widgets import cn_date, guarded, md, page_header
 from ui.feedback import flash, show_error, show_flash
 from ui.login import kiosk_url
 
@@ -100,7 +100,7 @@ def _tokens() -> None:
     fresh = st.session_state.pop(NEW_TOKEN_KEY, None)
     if fresh:
         name, url = fresh
-        st.warning(f"“{name}”的新链接只显示这一次：请现在复制到大屏浏览器的书签。旧链接已失效。", icon="🔑")
+        st.warning(f"“{md(name)}”的新链接只显示这一次：请现在复制到大屏浏览器的书签。旧链接已失效。", icon="🔑")
         st.code(url, language=None)
     frame = data.query(accounts.list_tokens)
     shown = pd.DataFrame({

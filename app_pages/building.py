@@ -68,7 +68,7 @@ def page() -> None:
         day = day_picker(as_of, key="building-day")
     found = data.query(buildings.info, building_id)  # masked and street-scoped for the user
     if found.empty:
-        st.warning(f"无权查看楼宇 {building_id}，或它不在您的街道。")
+        st.warning(f"楼宇 {md(building_id)} 不存在或无权查看。")
         return
     info = found.iloc[0].to_dict()
     st.subheader(f"{md(info['building_name'])}（{md(building_id)}）")

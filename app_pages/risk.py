@@ -80,7 +80,7 @@ def page() -> None:
 
 
 def building_detail(row: pd.Series, day: dt.date) -> None:
-    st.subheader(f"{row['building_name']}")
+    st.subheader(md(row["building_name"]))
     cols = st.columns(4)
     cols[0].markdown(f"当前等级　{grade_badge(row['grade'])}")
     cols[1].metric("评分", f"{row['score']:.1f}", None if pd.isna(row["previous_score"])
@@ -90,9 +90,9 @@ def building_detail(row: pd.Series, day: dt.date) -> None:
     if row["override"]:
         until = f"，至 {cn_date(row['override_expires'])}" if pd.notna(row["override_expires"]) else "，长期有效"
         st.warning(f"✎ 人工调整为 {grade_text(row['grade'])}（计算结果为 {grade_text(row['computed_grade'])}）："
-                   f"{row['override_reason']}　— {row['override_by']}{until}")
+                   f"{md(row['override_reason'])}　— {md(row['override_by'])}{until}")
     if isinstance(row["rule"], str) and row["rule"]:
-        st.error(f"硬性规则：{row['rule']}（{row['rule_detail']}），等级至少为 {grade_text(row['computed_grade'])}")
+        st.error(f"硬性规则：{md(row['rule'])}（{md(row['rule_detail'])}），等级至少为 {grade_text(row['computed_grade'])}")
     factors = data.query(grade.building_factors, row["building_id"], day)
     left, right = st.columns([3, 2])
     with left:
@@ -126,7 +126,7 @@ def override_form(row: pd.Series, day: dt.date) -> None:
         return
     with st.expander("人工调整等级", expanded=has_flash("risk_override")):
         show_flash("risk_override")
-        st.caption(f"调整 {row['building_name']} 的等级，自 {cn_date(day)} 起生效；到期后自动恢复为计算等级。")
+        st.caption(f"调整 {md(row['building_name'])} 的等级，自 {cn_date(day)} 起生效；到期后自动恢复为计算等级。")
         with st.form(f"override_{row['building_id']}", clear_on_submit=True):
             new_grade = st.radio("调整为", ["高", "中", "低"], format_func=grade_text, horizontal=True)
             reason = st.text_area("理由（必填）", placeholder="如：2月28日现场检查发现电梯未消毒，临时上调")
@@ -137,7 +137,7 @@ def override_form(row: pd.Series, day: dt.date) -> None:
                     grade.set_override(data.store(), row["building_id"], new_grade, reason, day,
                                        expires if has_expiry else None, session.require(accounts.OVERRIDE).actor)
                     until = f"至 {cn_date(expires)}" if has_expiry else "长期有效"
-                    flash(slot="risk_override", message=f"已将 {row['building_name']} 调整为 {grade_text(new_grade)}（{until}），"
+                    flash(slot="risk_override", message=f"已将 {md(row['building_name'])} 调整为 {grade_text(new_grade)}（{until}），"
                           "并记入审计日志")
                     st.rerun()
                 except UserError as exc:
@@ -147,7 +147,7 @@ def override_form(row: pd.Series, day: dt.date) -> None:
         for item in active.itertuples(index=False):
             until = cn_date(item.expires) if pd.notna(item.expires) else "长期"
             cols = st.columns([5, 1])
-            cols[0].write(f"{grade_text(item.grade)} · {item.reason} · {item.created_by} · "
+            cols[0].markdown(f"{grade_text(item.grade)} · {md(item.reason)} · {md(item.created_by)} · "
                           f"{cn_date(item.starts)} 至 {until}")
             if cols[1].button("撤销", key=f"revoke_{item.override_id}"):
                 try:
@@ -235,7 +235,7 @@ def config_proposals() -> None:
                 }), hide_index=True, width="stretch")
             refusal = proposals.may_decide(user, item.proposed_by)
             if refusal:
-                st.caption(f"审批：{refusal}")
+                st.caption(f"审批：{md(refusal)}")
                 continue
             note = st.text_input("审批意见", key=f"decision_note_{pid}")
             cols = st.columns(2)

@@ -29,7 +29,7 @@ from pipelines.batches.preview import (
 from pipelines.ingest.template import FILE_NAME as TEMPLATE_NAME
 from pipelines.ingest.template import template_bytes
 from ui import session, data
-from ui.widgets import cn_date, current_user, guarded, page_header
+from ui.widgets import cn_date, current_user, guarded, md, page_header
 from ui.feedback import flash, show_error, show_flash
 from ui.grades import grade_text, style_grades
 
@@ -115,8 +115,8 @@ def process(files: list) -> Processed:
         uploads: list[Upload] = []
         unreadable: list[tuple[str, UserError]] = []
         for f in files:
-            status.update(label=f"读取 {f.name}…")
-            st.write(f"读取 {f.name}")
+            status.update(label=f"读取 {md(f.name)}…")
+            st.markdown(f"读取 {md(f.name)}")
             try:
                 uploads.append(read_upload(f.name, f.getvalue()))
             except UserError as exc:
@@ -147,11 +147,11 @@ def _rows_text(counts: dict[str, int]) -> str:
 def files_summary(preview: Preview) -> None:
     for fp in preview.files:
         upload = fp.upload
-        line = f"**{upload.file_name}**：{_rows_text(upload.row_counts())}"
+        line = f"**{md(upload.file_name)}**：{_rows_text(upload.row_counts())}"
         if fp.duplicate_of is not None:
             st.info(f"{line}。这个文件已经上传过（批次 {fp.duplicate_of}），不会重复入库。", icon=":material/content_copy:")
         elif fp.same_as is not None:
-            st.info(f"{line}。与 {fp.same_as} 内容完全相同，只入库一次。", icon=":material/content_copy:")
+            st.info(f"{line}。与 {md(fp.same_as)} 内容完全相同，只入库一次。", icon=":material/content_copy:")
         else:
             badges = [f":red-badge[错误 {fp.errors}]" if fp.errors else ":green-badge[没有错误]"]
             if fp.warnings:
@@ -222,7 +222,7 @@ def preview_section(preview: Preview) -> None:
             _blanked_warning(fp.upload.file_name, sheet)
             if sheet.changed:
                 more = "（只列出前一部分）" if sheet.truncated else ""
-                with st.expander(f"{fp.upload.file_name} · {sheet.label}：{sheet.changed} 条记录有变化{more}",
+                with st.expander(f"{md(fp.upload.file_name)} · {sheet.label}：{sheet.changed} 条记录有变化{more}",
                                  expanded=len(sheet.changes) <= 20):
                     st.dataframe(masked(sheet.changes, "列", ("原值", "新值")), hide_index=True)
     grade_summary(preview.grades, "本次上传")
@@ -232,7 +232,7 @@ def _blanked_warning(file_name: str, sheet: SheetChanges) -> None:
     lost = {label: n for label, n in sheet.blanked.items() if label in sheet.missing}
     if lost:
         detail = "、".join(f"{label}（{n} 条）" for label, n in lost.items())
-        st.warning(f"{file_name} 的{sheet.label}没有这些列：{detail}。入库后这些记录的这些列将变为空；"
+        st.warning(f"{md(file_name)} 的{sheet.label}没有这些列：{detail}。入库后这些记录的这些列将变为空；"
                    "如果只是没有填写，请补上这些列后重新上传。")
 
 
@@ -256,7 +256,7 @@ def commit_section(processed: Processed) -> None:
     preview = processed.preview
     st.markdown("#### 确认入库")
     if processed.unreadable:
-        names = "、".join(name for name, _ in processed.unreadable)
+        names = "、".join(md(name) for name, _ in processed.unreadable)
         st.error(f"{names} 无法读取，不能入库：请从上传框中移除它（或修好后重新选择），其余文件才能入库。")
         st.button("确认入库", type="primary", disabled=True, key="commit_disabled")
         return
@@ -325,7 +325,7 @@ def batches_section() -> None:
             cached = preview_rollback(data.store(), batch_id, street)
         state["rollback"] = cached
     rollback = cached
-    st.markdown(f"**撤销批次 {batch_id}（{rollback.file_name}）的效果**：这些记录将恢复为此前批次的值，"
+    st.markdown(f"**撤销批次 {batch_id}（{md(rollback.file_name)}）的效果**：这些记录将恢复为此前批次的值，"
                 "此前没有的将不再出现在当前数据中。")
     counts = pd.DataFrame([(s.label, s.removed, s.changed, s.unchanged) for s in rollback.sheets],
                           columns=["表", "移除", "恢复为此前的值", "不受影响（已被后来的批次更新）"])
@@ -335,7 +335,7 @@ def batches_section() -> None:
             with st.expander(f"{sheet.label}：逐条对照"):
                 st.dataframe(masked(sheet.changes, "列", ("原值", "新值")), hide_index=True)
     grade_summary(rollback.grades, f"撤销批次 {batch_id}")
-    confirm = st.checkbox(f"我确认撤销批次 {batch_id}（{rollback.file_name}）", key=f"confirm_rollback_{batch_id}")
+    confirm = st.checkbox(f"我确认撤销批次 {batch_id}（{md(rollback.file_name)}）", key=f"confirm_rollback_{batch_id}")
     st.button("撤销批次", disabled=not confirm, key="rollback", on_click=_rollback, args=(rollback,))
 
 
@@ -356,7 +356,7 @@ def _rollback(rollback) -> None:
     state["rollback"] = None
     state["processed"] = None
     st.session_state.pop("rollback_batch", None)
-    flash(slot="upload", message=f"批次 {rollback.batch_id}（{rollback.file_name}）已撤销：数据保留，可追溯。")
+    flash(slot="upload", message=f"批次 {rollback.batch_id}（{md(rollback.file_name)}）已撤销：数据保留，可追溯。")
 
 
 @guarded

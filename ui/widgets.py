@@ -4,7 +4,6 @@ formatting, the Markdown escape md(), downloads and building links."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from functools import wraps
 from typing import TypeVar
@@ -21,6 +20,7 @@ from ui import data, grades
 from ui.feedback import show_error
 from ui.nav import guard_page
 from ui.session import actor, scope_street
+from ui.text import md
 
 T = TypeVar("T")
 ALL_STREETS = "全部街道"
@@ -84,14 +84,6 @@ def delta_int(today: int, before: int) -> str:
 
 # -- shared parts of the situation pages -----------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-
-
-def md(text: object) -> str:
-    """Text from uploads (names, contents) made safe for st.markdown: no markup, links or images."""
-    return _MD_SPECIAL.sub(r"\\\1", "" if text is None else str(text))
-
-
 def short_date(day: dt.date | None) -> str:
     return "—" if day is None else f"{day.month}月{day.day}日"
 
@@ -132,7 +124,7 @@ def building_link(building_id: str, label: str, key: str | None = None) -> None:
     Under st.navigation it is a page link; a page run on its own (tests) gets a plain URL instead.
     """
     try:
-        st.page_link(BUILDING_PAGE, label=label, icon=":material/apartment:", query_params={"building": building_id})
+        st.page_link(BUILDING_PAGE, label=md(label), icon=":material/apartment:", query_params={"building": building_id})
     except StreamlitPageNotFoundError:
         st.markdown(f"[{md(label)}](/building?building={quote(building_id)})")
 
