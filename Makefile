@@ -8,6 +8,9 @@ BIN := $(VENV)/bin
 DB ?= data/sample.duckdb
 PORT ?= 8501
 CLUSTER_PORT ?= 8080
+# Where the console listens. The sample (public demo passwords) only ever on 127.0.0.1; a real database may be
+# served to the office network with ADDRESS=<this machine's intranet address> (README, "Serving a real database").
+ADDRESS ?= 127.0.0.1
 
 .PHONY: run test sample init browser postgres nginx cluster clean-sample
 
@@ -24,9 +27,11 @@ sample: $(BIN)/.run-deps
 	$(BIN)/python -m pipelines --db data/sample.duckdb sample --if-absent
 
 run: $(BIN)/.run-deps
-	@if [ "$(DB)" = "data/sample.duckdb" ]; then $(MAKE) --no-print-directory sample; \
+	@if [ "$(DB)" = "data/sample.duckdb" ]; then \
+	  if [ "$(ADDRESS)" != "127.0.0.1" ]; then echo "示例数据库的密码是公开的：make run refuses ADDRESS=$(ADDRESS) for the sample (127.0.0.1 only)"; exit 2; fi; \
+	  $(MAKE) --no-print-directory sample; \
 	  elif [ ! -f "$(DB)" ]; then echo "数据库 $(DB) 不存在：先运行 make init DB=$(DB)"; exit 2; fi
-	FUGONG_DB=$(DB) $(BIN)/python -m server --port $(PORT) --address 127.0.0.1
+	FUGONG_DB=$(DB) $(BIN)/python -m server --port $(PORT) --address $(ADDRESS)
 
 init: $(BIN)/.run-deps
 	$(BIN)/python -m pipelines --db $(DB) init

@@ -13,7 +13,7 @@ from pipelines.situation import metrics
 from pipelines.core.errors import UserError
 from pipelines.core.settings import TZ
 from ui import data, session, web_admin
-from ui.widgets import cn_date, guarded, page_header
+from ui.widgets import cn_date, guarded, md, page_header
 from ui.feedback import flash, show_error, show_flash
 from ui.login import kiosk_url
 
@@ -34,8 +34,9 @@ def _users() -> None:
     if not session.can(accounts.USERS):
         st.info("您没有“管理用户”权限。")
         return
-    frame = data.query(accounts.list_users)
-    status = [("已停用" if d else f"锁定至 {u:%H:%M}" if lk else "正常")
+    with data.cursor() as cur:  # not cached: login delays change no data version, and must show at once
+        frame = accounts.list_users(cur)
+    status = [("已停用" if d else f"登录受限至 {u:%H:%M}" if lk else "正常")
               for d, lk, u in zip(frame["disabled"], frame["locked"], frame["locked_until"], strict=True)]
     shown = pd.DataFrame({
         "用户名": frame["username"], "姓名": frame["display_name"], "角色": frame["role"].map(accounts.ROLES),
@@ -78,7 +79,7 @@ def _users() -> None:
             session.require(accounts.USERS)
             accounts.set_disabled(data.store(), session.actor(), who, True)
             _flash(f"已停用 {who}")
-        if row["locked"] and buttons[1].button("解锁", key="admin_unlock"):
+        if buttons[1].button("解锁（清除登录限制）", key="admin_unlock", disabled=not row["locked"]):
             session.require(accounts.USERS)
             accounts.unlock(data.store(), session.actor(), who)
             _flash(f"已解锁 {who}")
@@ -100,7 +101,7 @@ def _tokens() -> None:
     fresh = st.session_state.pop(NEW_TOKEN_KEY, None)
     if fresh:
         name, url = fresh
-        st.warning(f"“{name}”的新链接只显示这一次：请现在复制到大屏浏览器的书签。旧链接已失效。", icon="🔑")
+        st.warning(f"“{md(name)}”的新链接只显示这一次：请现在复制到大屏浏览器的书签。旧链接已失效。", icon="🔑")
         st.code(url, language=None)
     frame = data.query(accounts.list_tokens)
     shown = pd.DataFrame({
@@ -134,14 +135,17 @@ def _audit() -> None:
     if not session.can(accounts.AUDIT):
         st.info("您没有“查看审计日志”权限。")
         return
-    facets = data.query(audit.facets)
+    with data.cursor() as cur:
+        facets = audit.facets(cur)
     cols = st.columns([1, 2, 1, 1])
     actor = cols[0].selectbox("操作人", ["全部", *facets["actor"]], key="audit_actor")
     actions = cols[1].multiselect("操作", facets["action"], format_func=audit.action_label, key="audit_actions",
                                   placeholder="全部操作")
     since = cols[2].date_input("起始日期", value=None, format="YYYY/MM/DD", key="audit_since")
     until = cols[3].date_input("截止日期", value=None, format="YYYY/MM/DD", key="audit_until")
-    frame = data.query(audit.list_audit, None if actor == "全部" else actor, tuple(actions) or None, since, until)
+    with data.cursor() as cur:  # not cached: logins are audited without changing the data version
+        frame = session.protect(audit.list_audit(cur, None if actor == "全部" else actor, tuple(actions) or None,
+                                                 since, until))
     shown = audit.for_display(frame)
     period = f"{cn_date(since)}至{cn_date(until)}" if since or until else "全部日期"
     st.caption(f"共 {len(shown):,} 条（{period}）" + (f"，下表显示最近 {SHOWN_ROWS:,} 条，导出包含全部"

@@ -24,9 +24,15 @@ def pick_building():
         return None
     if wanted != st.session_state.get("building-linked"):  # a new link (from the map or a list)
         st.session_state["building-linked"] = wanted
-        if wanted in set(everything["building_id"]):
+        if wanted in set(everything["building_id"]):  # the user's own buildings only (street-scoped)
             st.session_state["building-pick"] = wanted
             st.session_state["street"] = everything.set_index("building_id").loc[wanted, "street"]
+        elif wanted is not None:  # never silently another building instead
+            st.session_state.pop("building-pick", None)
+            st.session_state["building-refused"] = wanted
+    refused = wanted is not None and st.session_state.get("building-refused") == wanted
+    if refused:
+        st.warning(f"楼宇 {md(wanted)} 不存在或无权查看。请在下方选择楼宇。")
     left, right, last = st.columns([1, 2, 1])
     with left:
         street = street_filter(key="street")
@@ -36,7 +42,8 @@ def pick_building():
         st.session_state.pop("building-pick", None)
     names = building_label(listed)
     with right:
-        choice = st.selectbox("楼宇", ids, format_func=lambda b: names.get(b, b), key="building-pick")
+        choice = st.selectbox("楼宇", ids, format_func=lambda b: names.get(b, b), key="building-pick",
+                              index=None if refused else 0, placeholder="选择楼宇")
     if choice is not None and wanted != choice:
         st.query_params["building"] = choice
         st.session_state["building-linked"] = choice
@@ -48,8 +55,10 @@ def page() -> None:
     as_of = data.latest_day()
     page_header("楼宇详情", as_of)
     picked = pick_building()
-    if picked is None or picked[0] is None:
+    if picked is None:
         st.info("还没有楼宇名录。请先上传楼宇名录和企业名录。")
+        return
+    if picked[0] is None:  # a link to a building this user may not see: said above, nothing shown
         return
     building_id, date_column = picked
     if as_of is None:
@@ -59,7 +68,7 @@ def page() -> None:
         day = day_picker(as_of, key="day")
     found = data.query(buildings.info, building_id)  # masked and street-scoped for the user
     if found.empty:
-        st.warning(f"无权查看楼宇 {building_id}，或它不在您的街道。")
+        st.warning(f"楼宇 {md(building_id)} 不存在或无权查看。")
         return
     info = found.iloc[0].to_dict()
     st.subheader(f"{md(info['building_name'])}（{md(building_id)}）")

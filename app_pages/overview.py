@@ -26,7 +26,7 @@ def page() -> None:
     if not today.reported:
         st.warning(f"{cn_date(day)} 没有返岗日报，以下人数为 0。")
     scope = street or "全部街道"
-    st.caption(f"{scope} · {cn_date(day)} · 变化均与前一日（{cn_date(before.day)}）相比")
+    st.caption(f"{md(scope)} · {cn_date(day)} · 变化均与前一日（{cn_date(before.day)}）相比")
     row1 = st.columns(4)
     row1[0].metric("楼宇", f"{today.buildings:,}")
     row1[1].metric("企业", f"{today.companies:,}")

@@ -7,9 +7,9 @@ import pandas as pd
 import streamlit as st
 
 from pipelines.auth import accounts
-from pipelines.grading import grade
+from pipelines.grading import grade, proposals
 from ui import session, data
-from ui.widgets import cn_date, guarded, page_header, street_filter
+from ui.widgets import cn_date, guarded, md, page_header, street_filter
 from ui.feedback import flash, has_flash, show_error, show_flash
 from ui.grades import grade_badge, grade_scale, grade_shapes, grade_text, style_grades
 from pipelines.core.errors import UserError
@@ -80,7 +80,7 @@ def page() -> None:
 
 
 def building_detail(row: pd.Series, day: dt.date) -> None:
-    st.subheader(f"{row['building_name']}")
+    st.subheader(md(row["building_name"]))
     cols = st.columns(4)
     cols[0].markdown(f"当前等级　{grade_badge(row['grade'])}")
     cols[1].metric("评分", f"{row['score']:.1f}", None if pd.isna(row["previous_score"])
@@ -90,9 +90,9 @@ def building_detail(row: pd.Series, day: dt.date) -> None:
     if row["override"]:
         until = f"，至 {cn_date(row['override_expires'])}" if pd.notna(row["override_expires"]) else "，长期有效"
         st.warning(f"✎ 人工调整为 {grade_text(row['grade'])}（计算结果为 {grade_text(row['computed_grade'])}）："
-                   f"{row['override_reason']}　— {row['override_by']}{until}")
+                   f"{md(row['override_reason'])}　— {md(row['override_by'])}{until}")
     if isinstance(row["rule"], str) and row["rule"]:
-        st.error(f"硬性规则：{row['rule']}（{row['rule_detail']}），等级至少为 {grade_text(row['computed_grade'])}")
+        st.error(f"硬性规则：{md(row['rule'])}（{md(row['rule_detail'])}），等级至少为 {grade_text(row['computed_grade'])}")
     factors = data.query(grade.building_factors, row["building_id"], day)
     left, right = st.columns([3, 2])
     with left:
@@ -126,7 +126,7 @@ def override_form(row: pd.Series, day: dt.date) -> None:
         return
     with st.expander("人工调整等级", expanded=has_flash("risk_override")):
         show_flash("risk_override")
-        st.caption(f"调整 {row['building_name']} 的等级，自 {cn_date(day)} 起生效；到期后自动恢复为计算等级。")
+        st.caption(f"调整 {md(row['building_name'])} 的等级，自 {cn_date(day)} 起生效；到期后自动恢复为计算等级。")
         with st.form(f"override_{row['building_id']}", clear_on_submit=True):
             new_grade = st.radio("调整为", ["高", "中", "低"], format_func=grade_text, horizontal=True)
             reason = st.text_area("理由（必填）", placeholder="如：2月28日现场检查发现电梯未消毒，临时上调")
@@ -137,7 +137,7 @@ def override_form(row: pd.Series, day: dt.date) -> None:
                     grade.set_override(data.store(), row["building_id"], new_grade, reason, day,
                                        expires if has_expiry else None, session.require(accounts.OVERRIDE).actor)
                     until = f"至 {cn_date(expires)}" if has_expiry else "长期有效"
-                    flash(slot="risk_override", message=f"已将 {row['building_name']} 调整为 {grade_text(new_grade)}（{until}），"
+                    flash(slot="risk_override", message=f"已将 {md(row['building_name'])} 调整为 {grade_text(new_grade)}（{until}），"
                           "并记入审计日志")
                     st.rerun()
                 except UserError as exc:
@@ -147,7 +147,7 @@ def override_form(row: pd.Series, day: dt.date) -> None:
         for item in active.itertuples(index=False):
             until = cn_date(item.expires) if pd.notna(item.expires) else "长期"
             cols = st.columns([5, 1])
-            cols[0].write(f"{grade_text(item.grade)} · {item.reason} · {item.created_by} · "
+            cols[0].markdown(f"{grade_text(item.grade)} · {md(item.reason)} · {md(item.created_by)} · "
                           f"{cn_date(item.starts)} 至 {until}")
             if cols[1].button("撤销", key=f"revoke_{item.override_id}"):
                 try:
@@ -187,20 +187,90 @@ def what_if(day: dt.date, street: str | None) -> None:
                 "现计算等级": moved["computed_grade"].map(grade_text), "现评分": moved["score"].round(1),
                 "试算等级": moved["trial_grade"].map(grade_text), "试算评分": moved["trial_score"].round(1),
             }), ["现计算等级", "试算等级"]), hide_index=True, width="stretch")
-        note = st.text_input("保存说明", key="w_note", placeholder="如：提高防控措施权重")
-        approver = session.can(accounts.CONFIG_APPROVE)
-        if not approver:
-            st.caption("保存新配置版本需要领导的审批权限；试算不受影响。")
-        if st.button("保存为新配置版本", disabled=not approver or abs(total - 1) > 0.001 or not moved.shape[0] and
-                     trial_config.high == config.high and trial_config.medium == config.medium
-                     and weights == {k: f.weight for k, f in config.factors.items()}):
+        reason = st.text_input("提议理由（必填）", key="w_note", placeholder="如：提高防控措施权重")
+        user = session.current_user()
+        may_propose = user is not None and (user.can(accounts.CONFIG_EDIT) or user.can(accounts.CONFIG_APPROVE))
+        if not may_propose:
+            st.caption("提议新配置需要分析员或领导角色；试算不受影响。")
+        st.caption("提议不会立即生效：须由另一位全区范围的领导审批，批准后全区所有楼宇按新配置重新评级。")
+        unchanged = (trial_config.high == config.high and trial_config.medium == config.medium
+                     and weights == {k: f.weight for k, f in config.factors.items()})
+        if st.button("提交配置提议", disabled=not may_propose or abs(total - 1) > 0.001 or unchanged):
             try:
-                version = grade.save_config(data.store(), grade.config_to_toml(trial_config),
-                                            session.require(accounts.CONFIG_APPROVE).actor, note)
-                flash(slot="risk_config", message=f"已保存为版本 {version}，全部楼宇已按新配置重新评级")
+                who = session.current_user()
+                if who is None:
+                    raise accounts.Forbidden("请先登录")
+                proposal_id = proposals.propose(data.store(), who, grade.config_to_toml(trial_config), reason)
+                flash(slot="risk_config", message=f"已提交配置提议 {proposal_id}，等待全区领导审批")
                 st.rerun()
             except UserError as exc:
                 show_error(exc)
+    config_proposals()
+
+
+def config_proposals() -> None:
+    """Pending proposals (diff, every street's moved buildings, approve/reject) and the version list with revert."""
+    with st.expander("评分配置：待审批提议与版本记录", expanded=has_flash("risk_proposals")):
+        show_flash("risk_proposals")
+        user = session.current_user()
+        with data.cursor() as cur:
+            pending = proposals.proposals(cur, "pending")
+            history = proposals.versions(cur)
+        if pending.empty:
+            st.caption("没有待审批的配置提议。")
+        for item in pending.itertuples(index=False):
+            pid = int(item.proposal_id)
+            st.markdown(f"**提议 {pid}**　{md(item.proposed_by)} · {item.proposed_at:%Y-%m-%d %H:%M}　理由：{md(item.reason)}")
+            with data.cursor() as cur:
+                changes = proposals.diff(cur, pid)
+                moved_all = proposals.impact(cur, pid)
+            moved = session.protect(moved_all)
+            st.dataframe(changes, hide_index=True, width="stretch")
+            st.markdown(f"按此提议，全区 **{len(moved_all)}** 栋楼宇的等级会变化"
+                        + ("（下表只列出您所在街道的楼宇）" if user is not None and user.street else "") + "。")
+            if len(moved):
+                st.dataframe(pd.DataFrame({
+                    "楼宇": moved["building_name"], "街道": moved["street"],
+                    "现计算等级": moved["computed_grade"].map(grade_text), "提议后等级": moved["trial_grade"].map(grade_text),
+                }), hide_index=True, width="stretch")
+            refusal = proposals.may_decide(user, item.proposed_by)
+            if refusal:
+                st.caption(f"审批：{md(refusal)}")
+                continue
+            note = st.text_input("审批意见", key=f"decision_note_{pid}")
+            cols = st.columns(2)
+            for col, approve, label in ((cols[0], True, "批准并生效"), (cols[1], False, "驳回")):
+                if col.button(label, key=f"decide_{pid}_{approve}"):
+                    try:
+                        who = session.require(accounts.CONFIG_APPROVE)
+                        version = proposals.decide(data.store(), who, pid, approve, note)
+                        flash(slot="risk_proposals", message=f"已批准提议 {pid}，生效为版本 {version}" if approve
+                              else f"已驳回提议 {pid}")
+                        st.rerun()
+                    except UserError as exc:
+                        show_error(exc)
+        st.markdown("**版本记录**")
+        if history.empty:
+            st.caption("一直使用随程序提供的默认配置（grading.toml）。")
+            return
+        st.dataframe(pd.DataFrame({
+            "版本": history["version"], "提议人": history["proposed_by"], "批准人": history["approved_by"],
+            "时间": history["created_at"], "理由": history["reason"], "等级变化（栋）": history["grades_moved"],
+        }), hide_index=True, width="stretch")
+        may_propose = user is not None and (user.can(accounts.CONFIG_EDIT) or user.can(accounts.CONFIG_APPROVE))
+        if may_propose:
+            cols = st.columns([2, 3, 1])
+            target = cols[0].selectbox("回退到版本", [*history["version"].tolist()[1:], proposals.SHIPPED],
+                                       format_func=lambda v: "默认配置" if v == proposals.SHIPPED else f"版本 {v}",
+                                       key="revert_version")
+            why = cols[1].text_input("回退理由", key="revert_reason")
+            if cols[2].button("提议回退", key="revert_propose"):
+                try:
+                    pid = proposals.propose_revert(data.store(), user, int(target), why)
+                    flash(slot="risk_proposals", message=f"已提交回退提议 {pid}，等待全区领导审批")
+                    st.rerun()
+                except UserError as exc:
+                    show_error(exc)
 
 
 def _rank(g: str) -> int:

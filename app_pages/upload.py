@@ -10,10 +10,10 @@ import streamlit as st
 
 from pipelines.auth import accounts
 from pipelines.core import privacy
-from pipelines.batches.commit import commit_uploads, rollback_batch
+from pipelines.batches.commit import audit_rejection, commit_uploads, rollback_batch
 from pipelines.core.contract import SHEET_BY_KIND
 from pipelines.core.errors import Refusal, StaleState, UserError
-from pipelines.ingest.findings import SEVERITY_LABELS, rule_label
+from pipelines.ingest.findings import SEVERITY_LABELS, has_errors, rule_label
 from pipelines.ingest.findings_workbook import findings_workbook
 from pipelines.ingest.read import DEFAULT_LIMITS, Upload, read_upload
 from pipelines.batches.preview import (
@@ -115,8 +115,8 @@ def process(files: list) -> Processed:
         uploads: list[Upload] = []
         unreadable: list[Refusal] = []
         for f in files:
-            status.update(label=f"读取 {f.name}…")
-            st.write(f"读取 {f.name}")
+            status.update(label=f"读取 {md(f.name)}…")
+            st.markdown(f"读取 {md(f.name)}")
             try:
                 uploads.append(read_upload(f.name, f.getvalue()))
             except UserError as exc:
@@ -126,13 +126,17 @@ def process(files: list) -> Processed:
             status.update(label=f"{text}…")
             st.write(text)
 
-        preview = preview_uploads(data.store(), uploads, progress=step)
+        preview = preview_uploads(data.store(), uploads, progress=step, street=session.scope_street())
         errors, warnings = preview.errors, preview.warnings
         unread = f"，{len(unreadable)} 个文件无法读取" if unreadable else ""
         status.update(label=f"处理完成：{len(uploads)} 个文件，错误 {errors} 个，警告 {warnings} 个{unread}",
                       state="error" if errors or unreadable else "complete", expanded=False)
     processed = Processed(key, preview.data_version, preview, unreadable)
     state["processed"] = processed
+    who = session.current_user()
+    for item in preview.files:  # once per selection: a refused file leaves a trace in the audit
+        if who is not None and has_errors(item.findings):
+            audit_rejection(data.store(), who.actor, item.upload, item.findings)
     return processed
 
 
@@ -143,11 +147,11 @@ def _rows_text(counts: dict[str, int]) -> str:
 def files_summary(preview: Preview) -> None:
     for fp in preview.files:
         upload = fp.upload
-        line = f"**{upload.file_name}**：{_rows_text(upload.row_counts())}"
+        line = f"**{md(upload.file_name)}**：{_rows_text(upload.row_counts())}"
         if fp.duplicate_of is not None:
             st.info(f"{line}。这个文件已经上传过（批次 {fp.duplicate_of}），不会重复入库。", icon=":material/content_copy:")
         elif fp.same_as is not None:
-            st.info(f"{line}。与 {fp.same_as} 内容完全相同，只入库一次。", icon=":material/content_copy:")
+            st.info(f"{line}。与 {md(fp.same_as)} 内容完全相同，只入库一次。", icon=":material/content_copy:")
         else:
             badges = [f":red-badge[错误 {fp.errors}]" if fp.errors else ":green-badge[没有错误]"]
             if fp.warnings:
@@ -222,7 +226,7 @@ def preview_section(preview: Preview) -> None:
             _blanked_warning(fp.upload.file_name, sheet)
             if sheet.changed:
                 more = "（只列出前一部分）" if sheet.truncated else ""
-                with st.expander(f"{fp.upload.file_name} · {sheet.label}：{sheet.changed} 条记录有变化{more}",
+                with st.expander(f"{md(fp.upload.file_name)} · {sheet.label}：{sheet.changed} 条记录有变化{more}",
                                  expanded=len(sheet.changes) <= 20):
                     st.dataframe(masked(sheet.changes, "列", ("原值", "新值")), hide_index=True)
     grade_summary(preview.grades, "本次上传")
@@ -232,7 +236,7 @@ def _blanked_warning(file_name: str, sheet: SheetChanges) -> None:
     lost = {label: n for label, n in sheet.blanked.items() if label in sheet.missing}
     if lost:
         detail = "、".join(f"{label}（{n} 条）" for label, n in lost.items())
-        st.warning(f"{file_name} 的{sheet.label}没有这些列：{detail}。入库后这些记录的这些列将变为空；"
+        st.warning(f"{md(file_name)} 的{sheet.label}没有这些列：{detail}。入库后这些记录的这些列将变为空；"
                    "如果只是没有填写，请补上这些列后重新上传。")
 
 
@@ -256,7 +260,7 @@ def commit_section(processed: Processed) -> None:
     preview = processed.preview
     st.markdown("#### 确认入库")
     if processed.unreadable:
-        names = md("、".join(r.file_name for r in processed.unreadable))
+        names = "、".join(md(r.file_name) for r in processed.unreadable)
         st.error(f"{names} 无法读取，不能入库：请从上传框中移除它（或修好后重新选择），其余文件才能入库。")
         st.button("确认入库", type="primary", disabled=True, key="commit_disabled")
         return
@@ -284,7 +288,7 @@ def _commit(preview: Preview) -> None:
     try:
         session.require(accounts.UPLOAD)
         batch_ids = commit_uploads(data.store(), preview.to_commit, current_user(), confirm_warnings=confirmed,
-                                   expected_version=preview.data_version)
+                                   expected_version=preview.data_version, street=session.scope_street())
     except StaleState as exc:
         state["processed"] = None  # the page previews again against the new data
         flash(exc, "warning", slot="upload")
@@ -304,12 +308,13 @@ def _commit(preview: Preview) -> None:
 def batches_section() -> None:
     state = _state()
     st.subheader("③ 批次与撤销")
-    frame = data.query(batch_list)
+    street = session.scope_street()  # a street user sees and rolls back only batches wholly within their street
+    frame = data.query(batch_list, street)
     if frame.empty:
         st.caption("还没有批次。")
         return
     st.dataframe(frame, hide_index=True)
-    choices = dict(data.query(committed_batches))
+    choices = dict(data.query(committed_batches, street))
     if not choices or not session.can(accounts.ROLLBACK):
         return
     batch_id = st.selectbox("撤销一个批次（撤销不删除任何数据，批次记录保留、可追溯）", list(choices), index=None,
@@ -321,10 +326,10 @@ def batches_section() -> None:
     cached = state.get("rollback")
     if cached is None or cached.batch_id != batch_id or cached.data_version != version:
         with st.spinner("正在预览撤销的效果…"):
-            cached = preview_rollback(data.store(), batch_id)
+            cached = preview_rollback(data.store(), batch_id, street)
         state["rollback"] = cached
     rollback = cached
-    st.markdown(f"**撤销批次 {batch_id}（{rollback.file_name}）的效果**：这些记录将恢复为此前批次的值，"
+    st.markdown(f"**撤销批次 {batch_id}（{md(rollback.file_name)}）的效果**：这些记录将恢复为此前批次的值，"
                 "此前没有的将不再出现在当前数据中。")
     counts = pd.DataFrame([(s.label, s.removed, s.changed, s.unchanged) for s in rollback.sheets],
                           columns=["表", "移除", "恢复为此前的值", "不受影响（已被后来的批次更新）"])
@@ -334,7 +339,7 @@ def batches_section() -> None:
             with st.expander(f"{sheet.label}：逐条对照"):
                 st.dataframe(masked(sheet.changes, "列", ("原值", "新值")), hide_index=True)
     grade_summary(rollback.grades, f"撤销批次 {batch_id}")
-    confirm = st.checkbox(f"我确认撤销批次 {batch_id}（{rollback.file_name}）", key=f"confirm_rollback_{batch_id}")
+    confirm = st.checkbox(f"我确认撤销批次 {batch_id}（{md(rollback.file_name)}）", key=f"confirm_rollback_{batch_id}")
     st.button("撤销批次", disabled=not confirm, key="rollback", on_click=_rollback, args=(rollback,))
 
 
@@ -343,7 +348,8 @@ def _rollback(rollback) -> None:
     state = _state()
     try:
         session.require(accounts.ROLLBACK)
-        rollback_batch(data.store(), rollback.batch_id, current_user(), expected_version=rollback.data_version)
+        rollback_batch(data.store(), rollback.batch_id, current_user(), expected_version=rollback.data_version,
+                       street=session.scope_street())
     except StaleState as exc:
         state["rollback"] = None
         flash(exc, "warning", slot="upload")
@@ -354,7 +360,7 @@ def _rollback(rollback) -> None:
     state["rollback"] = None
     state["processed"] = None
     st.session_state.pop("rollback_batch", None)
-    flash(slot="upload", message=f"批次 {rollback.batch_id}（{rollback.file_name}）已撤销：数据保留，可追溯。")
+    flash(slot="upload", message=f"批次 {rollback.batch_id}（{md(rollback.file_name)}）已撤销：数据保留，可追溯。")
 
 
 @guarded

@@ -32,7 +32,7 @@ PAGES = [
     ("05_requests.png", "企业诉求", [("街道", "江苏路街道"), ("楼宇", "兆丰世贸大厦（JSL-001）")], "问题解决清单", 1000),
     ("06_feed.png", "实时播报", [], "按入库时间排列", 500),
 ]
-USER, PASSWORD = "leader", "demo-leader"  # the sample database's demo leader
+USER, PASSWORD = "leader", "sample-wang-2020"  # the sample database's demo leader
 MAX_BYTES = 400_000
 
 

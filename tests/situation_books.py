@@ -47,7 +47,7 @@ def one_building_store(path: Path, name: str = EVIL_NAME, days: int = 3) -> Stor
     the users the pages are run as (leader, analyst, admin)."""
     store = Store(path)
     for username, role in (("leader", "leader"), ("analyst", "analyst"), ("admin", "admin")):
-        add_user(store, "测试", username, username, role, None, f"test-{username}-password")
+        add_user(store, "测试", username, username, role, None, f"test-{username[::-1]}-passphrase")
     directory = workbook([
         (BUILDINGS, ["building_id", "building_name", "street", "lon", "lat", "crs", "floor_area"],
          [["T-001", name, "测试街道", 121.4305, 31.2200, "GCJ02", 20000]]),

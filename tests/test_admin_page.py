@@ -128,7 +128,9 @@ def test_audit_list_filters_and_exports(admin_db):
     at = admin_page()
     table = at.dataframe[-1].value
     assert table["操作"].tolist() == ["登录失败", "新增用户", "新增用户"]
-    assert table["操作人"].tolist() == ["=hyperlink(\"http://evil\")", "boss", "cli:root"]  # as typed, lower-cased
+    # what was typed is never stored (it may be a password or a formula): only its hash, as the target
+    assert table["操作人"].tolist() == ["（未知用户）", "boss", "cli:root"]
+    assert table["对象"].iloc[0] == accounts.account_key("=HYPERLINK(\"http://evil\")")
     by_label(at.selectbox, "操作人").select("boss")
     at.run()
     assert at.dataframe[-1].value[["操作人", "操作", "对象"]].values.tolist() == [["boss", "新增用户", "li"]]
@@ -137,8 +139,9 @@ def test_audit_list_filters_and_exports(admin_db):
     at.run()
     shown = at.dataframe[-1].value
     assert shown["操作"].tolist() == ["登录失败"]
-    # The export of what is shown: the hostile actor name is neutralised in both formats.
+    # The export of what is shown: a formula-like cell is neutralised in both formats.
     frame = audit.for_display(audit.list_audit(store.cursor(), None, ("login.failed",)))
+    frame["操作人"] = "=hyperlink(\"http://evil\")"
     csv_text = export.to_csv_bytes(frame).decode("utf-8-sig")
     assert "'=hyperlink" in csv_text and ",=hyperlink" not in csv_text
     ws = openpyxl.load_workbook(io.BytesIO(export.to_xlsx_bytes(frame, "审计日志"))).active

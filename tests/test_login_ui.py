@@ -51,20 +51,23 @@ def test_a_real_database_starts_with_no_users_and_explains_the_first_admin(real_
     assert "示例" not in " ".join(m.value for m in at.markdown)
 
 
-def test_login_lockout_and_audit(real_db):
+def test_login_throttle_and_audit(real_db):
     accounts.add_user(store_of(real_db), "cli:root", "leader1", "刘领导", "leader", None, PASSWORD)
     at = app_as(None).run()
     for n in range(4):
         submit_login(at, "leader1", f"wrong password {n}")
-        assert [e.value for e in at.error] == ["用户名或密码错误\n\n连续输错 5 次，账号将锁定 15 分钟"]
+        assert [e.value for e in at.error] == ["用户名或密码错误\n\n连续输错后每次须多等一会儿再试"]
     submit_login(at, "leader1", "wrong password 5")
-    assert [e.value for e in at.error] == ["连续 5 次密码错误，账号已锁定 15 分钟\n\n到时间后可再试，或请管理员重置密码解锁"]
-    submit_login(at, "leader1", PASSWORD)
-    assert at.error[0].value.startswith("账号 leader1 已锁定至 ")
+    assert at.error[0].value == "用户名或密码错误\n\n尝试过于频繁，请 2 秒后再试"
+    submit_login(at, "leader1", PASSWORD)  # within the delay: refused, with the same words
+    assert at.error[0].value.startswith("用户名或密码错误\n\n尝试过于频繁，请 ")
     assert "auth_user" not in at.session_state
+    accounts.unlock(store_of(real_db), "admin", "leader1")  # the 用户与审计 page's 解锁
+    submit_login(at, "leader1", PASSWORD)
+    assert at.session_state["auth_user"] == "leader1"
     assert [(a, b) for a, b, _, _ in audit(real_db)] == [
-        ("cli:root", "user.add"), *[("leader1", "login.failed")] * 5, ("系统", "user.lock"),
-        ("leader1", "login.failed")]
+        ("cli:root", "user.add"), *[("leader1", "login.failed")] * 5, ("（未知用户）", "login.failed"),
+        ("admin", "user.unlock"), ("leader1", "login.success")]
     # the password never reaches the audit or the session
     assert all("wrong password" not in json.dumps(row, ensure_ascii=False) for row in audit(real_db))
     assert "wrong password" not in json.dumps({k: str(v) for k, v in at.session_state.to_dict().items()})
@@ -162,7 +165,7 @@ def test_sample_login_page_shows_demo_accounts(sample_db, monkeypatch):
     assert demo[["用户名", "密码", "角色"]].values.tolist() == [
         [u, p, accounts.ROLES[r]] for u, _, r, _, p in accounts.DEMO_USERS]
     assert at.code[0].value.startswith("http://localhost:8501/?kiosk=1&token=fgs_")
-    submit_login(at, DEMO_BY_ROLE["analyst"], "demo-analyst")
+    submit_login(at, DEMO_BY_ROLE["analyst"], "sample-zhang-2020")
     assert [t.value for t in at.title] == ["态势总览"]
 
 
@@ -188,13 +191,13 @@ def test_oidc_is_optional_and_maps_by_email(real_db):
         assert offered == [] and len(missing) == 1
     stranger = app_as(None)
     stranger.secrets["auth"] = dict(configured.secrets["auth"])
-    stranger.user = {"is_logged_in": True, "email": "stranger@example.com"}
+    stranger.user = {"is_logged_in": True, "email": "stranger@example.com", "email_verified": True}
     stranger.run()
     assert stranger.error[0].value.startswith("统一身份认证账号 stranger@example.com 未开通或已停用")
     stranger.run()
     refused = [r for r in audit(real_db) if r[1] == "login.failed"]
     assert [(a, b) for a, b, _, _ in refused] == [("stranger@example.com", "login.failed")]  # once, not per click
-    configured.user = {"is_logged_in": True, "email": "li@example.gov.cn"}
+    configured.user = {"is_logged_in": True, "email": "li@example.gov.cn", "email_verified": True}
     configured.run()
     assert [t.value for t in configured.title] == ["态势总览"]
     assert configured.sidebar.caption[0].value == "👤 李\n\n领导 · 全区"

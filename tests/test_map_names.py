@@ -85,7 +85,7 @@ def test_in_a_browser_the_map_asks_nothing_outside_and_the_tooltip_stays_text(tm
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         record_outside(page, outside)
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-        login(page, base, "leader", "test-leader-password")
+        login(page, base, "leader", "test-redael-passphrase")
         open_page(page, "楼宇地图")
         page.get_by_text("选择楼宇查看详情").first.wait_for(timeout=60_000)
         canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first

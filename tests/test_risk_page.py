@@ -166,7 +166,7 @@ def test_what_if(risk_db, cur):
     assert not at.exception
     assert changed_count(at) == f"按试算配置，**{expected}** 栋楼宇等级会变化（上调 {expected}，下调 0）。"
     assert any("权重之和为 1.32" in w.value for w in at.warning)
-    [save] = [b for b in at.button if b.label == "保存为新配置版本"]
+    [save] = [b for b in at.button if b.label == "提交配置提议"]
     assert save.disabled  # weights must add up to 1 before saving
     assert cur.execute("select * from building_grades order by all").fetchall() == grades_before
 

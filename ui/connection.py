@@ -13,6 +13,7 @@ from typing import TypeVar
 import duckdb
 import streamlit as st
 
+from pipelines.auth import queue
 from pipelines.core.errors import UserError
 from pipelines.core.store import Store, default_db_path, open_store
 
@@ -21,7 +22,9 @@ T = TypeVar("T")
 
 @st.cache_resource(show_spinner=False)
 def _store(path: str) -> Store:
-    return open_store(path)
+    store = open_store(path)
+    queue.start_worker(store)  # the CLI's account requests while the console holds the file (pipelines/auth/queue.py)
+    return store
 
 
 def store() -> Store:

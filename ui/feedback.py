@@ -12,6 +12,7 @@ from typing import Literal
 import streamlit as st
 
 from pipelines.core.errors import UserError
+from ui.text import inert
 
 Kind = Literal["success", "info", "warning", "error"]
 FLASH_KEY = "ui_flash"
@@ -19,7 +20,8 @@ _ICONS = {"success": "✅", "info": "ℹ️", "warning": "⚠️", "error": "⚠
 
 
 def error_text(error: UserError) -> str:
-    return error.message + (f"\n\n{error.hint}" if error.hint else "")
+    """Messages quote what users typed or uploaded (file names, usernames): made inert for Markdown."""
+    return inert(error.message) + (f"\n\n{inert(error.hint)}" if error.hint else "")
 
 
 def show_error(error: UserError) -> None:

@@ -76,7 +76,7 @@ def login_page() -> None:
     if session.oidc_configured():
         _oidc_button()
     conf = settings.get()
-    st.caption(f"连续输错 {conf.max_failures} 次密码，账号锁定 {conf.lock_minutes} 分钟；"
+    st.caption(f"连续输错 {conf.max_failures} 次密码后，每次再试须多等一会儿；"
                f"{conf.idle_minutes} 分钟未操作自动退出。")
     if sample:
         _demo_accounts(store)

@@ -26,6 +26,7 @@ from ui.connection import explained
 from ui.feedback import show_error
 from ui.login import login_page
 from ui.session import current_user, kiosk_requested, logout, token_in_url
+from ui.text import md
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,7 @@ def _login_at(name: str) -> Callable[[], None]:
 
 def _user_box(user: Principal) -> None:
     with st.sidebar:
-        st.caption(f"👤 {user.display_name}\n\n{user.role_label} · {user.scope_label}")
+        st.caption(f"👤 {md(user.display_name)}\n\n{user.role_label} · {md(user.scope_label)}")
         if user.via != "token":
             st.button("退出登录", key="auth_logout_button", on_click=logout)
 

@@ -87,7 +87,7 @@ def current_user() -> Principal | None:
         if st.session_state.get(OIDC_REFUSED_KEY) == email:  # refused once: not again (and again audited) per click
             return None
         try:
-            principal = accounts.login_oidc(store, email)
+            principal = accounts.login_oidc(store, email, st.user.get("email_verified"))
         except UserError as exc:
             feedback.flash(exc, slot=LOGIN_SLOT)
             st.session_state[OIDC_REFUSED_KEY] = email
@@ -107,8 +107,17 @@ def current_user() -> Principal | None:
     if principal is None:
         logout(UserError("账号已停用或不存在，已退出", "请联系管理员"))
         return None
-    st.session_state[SEEN_KEY] = now
+    if not _fragment_run():  # the big screen's timer is not someone at the keyboard
+        st.session_state[SEEN_KEY] = now
     return principal
+
+
+def _fragment_run() -> bool:
+    """True when only a fragment runs (the 大屏's timer refresh), not the page after a person's click."""
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return bool(ctx is not None and ctx.fragment_ids_this_run)
 
 
 def _start_session(principal: Principal) -> None:
@@ -120,9 +129,18 @@ def _start_session(principal: Principal) -> None:
 
 def login(username: str, password: str) -> Principal:
     """Built-in login: raises LoginFailed (a UserError) with the reason in Chinese."""
-    principal = accounts.authenticate(connection.store(), username, password)
+    principal = accounts.check_login(connection.store(), username, password, login_source())
     _start_session(principal)
     return principal
+
+
+def login_source() -> str:
+    """Where a login comes from, for the throttle: the browser's address (None on localhost)."""
+    try:
+        address = st.context.ip_address
+    except Exception:  # no script run context
+        return "local"
+    return address if isinstance(address, str) and address else "local"
 
 
 def logout(notice: UserError | None = None) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import re
 from collections.abc import Callable
 from functools import wraps
 from typing import TypeVar
@@ -24,6 +23,7 @@ from ui.connection import explained
 from ui.feedback import show_error
 from ui.nav import guard_page
 from ui.session import actor, scope_street, served
+from ui.text import md
 
 T = TypeVar("T")
 ALL_STREETS = "全部街道"
@@ -93,14 +93,6 @@ def delta_int(today: int, before: int) -> str:
 
 # -- shared parts of the situation pages -----------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-
-
-def md(text: object) -> str:
-    """Text from uploads (names, contents) made safe for st.markdown: no markup, links or images."""
-    return _MD_SPECIAL.sub(r"\\\1", "" if text is None else str(text))
-
-
 def short_date(day: dt.date | None) -> str:
     return "—" if day is None else f"{day.month}月{day.day}日"
 
@@ -148,7 +140,7 @@ def building_link(building_id: str, label: str, key: str | None = None) -> None:
         st.markdown(f'<a href="{html.escape(href)}" target="_self">🏢 {html.escape(label)}</a>', unsafe_allow_html=True)
         return
     try:
-        st.page_link(BUILDING_PAGE, label=label, icon=":material/apartment:", query_params={"building": building_id})
+        st.page_link(BUILDING_PAGE, label=md(label), icon=":material/apartment:", query_params={"building": building_id})
     except StreamlitPageNotFoundError:
         st.markdown(f"[{md(label)}](/building?building={quote(building_id)})")
 

@@ -12,6 +12,9 @@ import functools
 import hashlib
 import re
 import secrets
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,30 +146,80 @@ def _hasher() -> argon2.PasswordHasher:
 _DUMMY_HASHES: dict[int, str] = {}
 
 
+_HASHING: dict[int, threading.BoundedSemaphore] = {}
+_HASHING_LOCK = threading.Lock()
+
+
+def _hashing_slot() -> threading.BoundedSemaphore:
+    """At most FUGONG_LOGIN_PARALLEL argon2 computations at once (each takes 64 MiB): a flood of logins
+    waits its turn instead of exhausting memory."""
+    limit = settings.get().login_parallel
+    with _HASHING_LOCK:
+        return _HASHING.setdefault(limit, threading.BoundedSemaphore(limit))
+
+
+@contextmanager
+def _hashing() -> Iterator[None]:
+    slot = _hashing_slot()
+    if not slot.acquire(timeout=30):
+        raise LoginFailed("登录的人太多，请稍后再试")
+    try:
+        yield
+    finally:
+        slot.release()
+
+
 def hash_password(password: str) -> str:
-    return _hasher().hash(password)
+    with _hashing():
+        return _hasher().hash(password)
 
 
 def _verify(password_hash: str | None, password: str) -> bool:
     hasher = _hasher()
     if password_hash is None:  # unknown user: spend the same time, so timing does not tell
         if id(hasher) not in _DUMMY_HASHES:
-            _DUMMY_HASHES[id(hasher)] = hasher.hash(secrets.token_hex(16))
+            _DUMMY_HASHES[id(hasher)] = hash_password(secrets.token_hex(16))
         password_hash = _DUMMY_HASHES[id(hasher)]
     try:
-        return hasher.verify(password_hash, password)
+        with _hashing():
+            return hasher.verify(password_hash, password)
     except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):
         return False
 
 
+@functools.cache
+def _common_passwords() -> frozenset[str]:
+    """The 30,000 most common passwords (zxcvbn's list, from leaked password sets), lower case."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def _is_repetition(text: str) -> bool:
+    """abcabcabc, aaaaaaa, leaderleader: one short piece said again and again."""
+    n = len(text)
+    return any(n % size == 0 and text[:size] * (n // size) == text for size in range(1, n // 2 + 1))
+
+
+def _is_sequence(text: str) -> bool:
+    steps = {ord(b) - ord(a) for a, b in zip(text, text[1:], strict=False)}
+    return len(steps) == 1 and steps <= {1, -1}
+
+
 def check_password_policy(password: str, username: str = "") -> None:
+    """Refuse short, common, repeated or sequential passwords and any containing the username."""
     minimum = settings.get().min_password_length
     if len(password) < minimum:
         raise UserError(f"密码太短：至少 {minimum} 个字符", "可用一句话或几个词组合成较长的密码")
-    if username and password.lower() == username.lower():
-        raise UserError("密码不能与用户名相同")
-    if len(set(password)) < 4:
-        raise UserError("密码太简单：请使用更多不同的字符")
+    lowered = password.lower()
+    name = normalise_username(username)
+    if name and (name in lowered or lowered in name):
+        raise UserError("密码不能包含用户名", "可用一句话或几个词组合成较长的密码")
+    stripped = lowered.rstrip("0123456789!@#$%^&*.?")
+    common = _common_passwords()
+    if lowered in common or (len(stripped) >= 4 and stripped in common):
+        raise UserError("密码太常见：它在泄露的常用密码清单中", "请换一个别人猜不到的密码，如几个词的组合")
+    if len(set(password)) < 4 or _is_repetition(lowered) or _is_sequence(lowered):
+        raise UserError("密码太简单：请不要用重复或连续的字符", "可用一句话或几个词组合成较长的密码")
 
 
 # -- users -------------------------------------------------------------------------------------
@@ -264,6 +317,8 @@ def add_user(store: Store, actor: str, username: str, display_name: str, role: s
     with store.transaction() as cur:
         if _user_row(cur, name) is not None:
             raise UserError(f"用户 {name} 已存在", "如需恢复请“启用”，如需改密码请“重置密码”")
+        if email is not None and cur.execute("select 1 from users where lower(email) = ?", [email]).fetchall():
+            raise UserError(f"邮箱 {email} 已被另一位用户使用", "统一身份认证按邮箱认人：每个邮箱只能属于一位用户")
         street = _check_street(cur, street)
         cur.execute(
             "insert into users (username, display_name, role, street, email, password_hash, created_by) "
@@ -330,89 +385,153 @@ def reset_password(store: Store, actor: str, username: str, password: str) -> No
     """Set a new password; it also unlocks the account."""
     name = normalise_username(username)
     check_password_policy(password, name)
+    set_password_hash(store, actor, name, hash_password(password))
+
+
+def set_password_hash(store: Store, actor: str, username: str, password_hash: str) -> None:
+    """Store an argon2 hash made elsewhere (the CLI's queued request) and clear the account's delays."""
+    name = normalise_username(username)
+    if not password_hash.startswith("$argon2id$"):
+        raise UserError("密码哈希格式不对")
     _change_user(store, actor, name, "user.reset_password",
                  "password_hash = $hash, failed_attempts = 0, locked_until = null",
-                 {"hash": hash_password(password)}, {"password": "已重置", "locked": False})
+                 {"hash": password_hash}, {"password": "已重置", "locked": False})
+    with store.transaction() as cur:
+        cur.execute("delete from login_throttle where account = ?", [account_key(name)])
 
 
 def unlock(store: Store, actor: str, username: str) -> None:
-    _change_user(store, actor, username, "user.unlock", "failed_attempts = 0, locked_until = null", {},
+    """Clear every delay on this account, from every source (admin page, CLI)."""
+    name = normalise_username(username)
+    _change_user(store, actor, name, "user.unlock", "failed_attempts = 0, locked_until = null", {},
                  {"locked": False})
+    with store.transaction() as cur:
+        cur.execute("delete from login_throttle where account = ?", [account_key(name)])
 
 
-def authenticate(store: Store, username: str, password: str, now: dt.datetime | None = None) -> Principal:
-    """Check a password. Failures are counted and audited; the account locks after max_failures in a row."""
+def account_key(username: str) -> str:
+    """How the throttle and the audit name a typed username: a hash, never the text (it may be a password
+    typed into the wrong field, or a formula)."""
+    return "#" + hashlib.sha256(normalise_username(username)[:64].encode("utf-8")).hexdigest()[:16]
+
+
+_LOGIN_FAILED = "用户名或密码错误"
+
+
+def _throttle_delay(failures: int) -> dt.timedelta:
+    """No delay for the first max_failures failures, then 2, 4, 8 … seconds, at most lock_minutes."""
     conf = settings.get()
-    now = now or _now()
-    name = normalise_username(username)[:64]
+    extra = failures - conf.max_failures
+    if extra < 0:
+        return dt.timedelta(0)
+    return dt.timedelta(seconds=min(2 ** (extra + 1), conf.lock_minutes * 60))
+
+
+def _blocked_for(store: Store, account: str, source: str, now: dt.datetime) -> int:
+    """Seconds this account may not be tried from this source (0: go ahead)."""
     cur = store.cursor()
     try:
-        row = _user_row(cur, name, now) if name else None
+        rows = cur.execute("select blocked_until from login_throttle where account = ? and source = ? "
+                           "and blocked_until > ?", [account, source, now]).fetchall()
     finally:
         cur.close()
-    generic_hint = f"连续输错 {conf.max_failures} 次，账号将锁定 {conf.lock_minutes} 分钟"
-    if row is not None and row["locked"]:
-        _record_failure(store, name, "locked", count=False, now=now)
-        raise LoginFailed(f"账号 {name} 已锁定至 {row['locked_until_text']}（连续 {conf.max_failures} 次密码错误）",
-                          "到时间后可再试，或请管理员重置密码解锁")
+    return 0 if not rows else max(1, int((rows[0][0] - now).total_seconds() + 0.999))
+
+
+def check_login(store: Store, username: str, password: str, source: str = "",
+                now: dt.datetime | None = None) -> Principal:
+    """The one password check (login page, cookie route, anything else): raises LoginFailed.
+
+    Failures are throttled per account and source with growing delays (FUGONG_LOGIN_MAX_FAILURES free,
+    then 2, 4, 8 … seconds up to FUGONG_LOCK_MINUTES), so a stranger elsewhere never locks anyone out.
+    Unknown users, wrong passwords, OIDC-only accounts and throttled tries all get the same message.
+    Hashing runs under a semaphore (FUGONG_LOGIN_PARALLEL). Login events are audited without the typed
+    username unless it names a real account, and without changing the data version.
+    """
+    now = now or _now()
+    source = (source or "local")[:64]
+    name = normalise_username(username)[:64]
+    account = account_key(name)
+    wait = _blocked_for(store, account, source, now)
+    if wait:
+        _audit_login(store, None, account, {"reason": "throttled", "source": source, "wait_seconds": wait})
+        raise LoginFailed(_LOGIN_FAILED, f"尝试过于频繁，请 {wait} 秒后再试")
+    cur = store.cursor()
+    try:
+        row = _user_row(cur, name, now) if _USERNAME.fullmatch(name) else None
+    finally:
+        cur.close()
     ok = _verify(row["password_hash"] if row else None, password)
-    if row is None or not ok:
-        if row is not None and row["password_hash"] is None:
-            _record_failure(store, name, "oidc_only", count=False, now=now)
-            raise LoginFailed("这个账号只能用统一身份认证登录", "请点“使用统一身份认证登录”")
-        locked_now = _record_failure(store, name, "unknown_user" if row is None else "wrong_password",
-                                     count=row is not None, now=now)
-        if locked_now:
-            raise LoginFailed(f"连续 {conf.max_failures} 次密码错误，账号已锁定 {conf.lock_minutes} 分钟",
-                              "到时间后可再试，或请管理员重置密码解锁")
-        raise LoginFailed("用户名或密码错误", generic_hint)
+    if row is None or not ok or row["password_hash"] is None:
+        reason = "unknown_user" if row is None else "oidc_only" if row["password_hash"] is None else "wrong_password"
+        failures = _record_failure(store, account, source, now)
+        _audit_login(store, row["username"] if row else None, account,
+                     {"reason": reason, "source": source, "failures": failures})
+        return_hint = "连续输错后每次须多等一会儿再试" if failures < settings.get().max_failures else \
+            f"尝试过于频繁，请 {int(_throttle_delay(failures).total_seconds())} 秒后再试"
+        raise LoginFailed(_LOGIN_FAILED, return_hint)
     if row["disabled"]:
-        _record_failure(store, name, "disabled", count=False, now=now)
+        _audit_login(store, name, account, {"reason": "disabled", "source": source})
         raise LoginFailed(f"账号 {name} 已停用", "请联系管理员")
     with store.transaction() as cur:
+        cur.execute("delete from login_throttle where account = ? and source = ?", [account, source])
         cur.execute("update users set failed_attempts = 0, locked_until = null, last_login_at = ? "
                     "where username = ?", [now, name])
         if _hasher().check_needs_rehash(row["password_hash"]):
             cur.execute("update users set password_hash = ? where username = ?", [hash_password(password), name])
-        store.audit(cur, name, "login.success", name, None, {"via": "password"})
+        store.audit(cur, name, "login.success", name, None, {"via": "password", "source": source})
     return principal_of(row, "password")
 
 
-def _record_failure(store: Store, name: str, reason: str, count: bool, now: dt.datetime) -> bool:
-    """Audit a failed login; count it against the account when it exists. True if it just locked."""
+def authenticate(store: Store, username: str, password: str, now: dt.datetime | None = None,
+                 source: str = "") -> Principal:
+    """check_login under its older name."""
+    return check_login(store, username, password, source, now)
+
+
+def _audit_login(store: Store, known: str | None, account: str, after: dict[str, Any]) -> None:
+    """A failed login: the account's name if it exists, else only the hash of what was typed."""
+    with store.transaction() as cur:
+        store.audit(cur, known or "（未知用户）", "login.failed", known or account, None, after)
+
+
+def _record_failure(store: Store, account: str, source: str, now: dt.datetime) -> int:
+    """Count a failure for this account and source; returns the count. A long quiet spell starts again."""
     conf = settings.get()
     with store.transaction() as cur:
-        after: dict[str, Any] = {"reason": reason}
-        locked_now = False
-        if count:
-            # A lock that has run out starts the count again.
-            attempts = cur.execute(
-                "update users set failed_attempts = case when locked_until is not null and locked_until <= $now "
-                "then 1 else failed_attempts + 1 end, locked_until = case when locked_until <= $now then null "
-                "else locked_until end where username = $name",
-                {"now": now, "name": name},
-            )
-            attempts = cur.execute("select failed_attempts from users where username = ?", [name]).fetchall()[0][0]
-            after["failed_attempts"] = attempts
-            if attempts >= conf.max_failures:
-                until = now + dt.timedelta(minutes=conf.lock_minutes)
-                cur.execute("update users set locked_until = ?, failed_attempts = 0 where username = ?",
-                            [until, name])
-                locked_now = True
-        store.audit(cur, name or "（空）", "login.failed", name or None, None, after)
-        if locked_now:
-            store.audit(cur, "系统", "user.lock", name, {"locked": False},
-                        {"locked": True, "minutes": conf.lock_minutes})
-    return locked_now
+        rows = cur.execute("select failures, last_failure from login_throttle where account = ? and source = ?",
+                           [account, source]).fetchall()
+        quiet = dt.timedelta(minutes=conf.lock_minutes * 2)
+        failures = 1 if not rows or now - rows[0][1] > quiet else rows[0][0] + 1
+        delay = _throttle_delay(failures)
+        # delete + insert, not "insert or replace": a DuckLake table has no primary key to replace on
+        cur.execute("delete from login_throttle where account = ? and source = ?", [account, source])
+        cur.execute("insert into login_throttle values (?, ?, ?, ?, ?)",
+                    [account, source, failures, now, now + delay if delay else None])
+    return failures
 
 
-def login_oidc(store: Store, email: str) -> Principal:
-    """The user an identity provider vouched for, matched by email; audited like a password login."""
+def throttled_accounts(cur: duckdb.DuckDBPyConnection, now: dt.datetime | None = None) -> set[str]:
+    """Account keys that some source may not try right now."""
+    rows = cur.execute("select distinct account from login_throttle where blocked_until > ?",
+                       [now or _now()]).fetchall()
+    return {r[0] for r in rows}
+
+
+def login_oidc(store: Store, email: str, email_verified: object = None) -> Principal:
+    """The user an identity provider vouched for, matched by email; audited like a password login.
+
+    The provider must say the address is verified (the email_verified claim is true): anyone can put an
+    unverified address on an account at many providers. An address shared by two users matches neither."""
     email = (email or "").strip().lower()
+    if email_verified is not True:
+        with store.transaction() as cur:
+            store.audit(cur, "（统一身份认证）", "login.failed", None, None, {"via": "oidc", "reason": "unverified_email"})
+        raise LoginFailed("统一身份认证未确认这个邮箱地址，不能登录", "请在身份认证系统中验证邮箱后再试，或联系管理员")
     cur = store.cursor()
     try:
         rows = cur.execute("select username from users where email = ? and email is not null", [email]).fetchall()
-        row = _user_row(cur, rows[0][0]) if rows else None
+        row = _user_row(cur, rows[0][0]) if len(rows) == 1 else None
     finally:
         cur.close()
     if row is None or row["disabled"]:
@@ -500,11 +619,11 @@ def list_tokens(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 # Demo accounts, only ever created in the sample database (pipelines.sample.build_database) and only
 # shown on the login page when Store.is_sample(). A real database starts with no users at all.
 DEMO_USERS: tuple[tuple[str, str, str, str | None, str], ...] = (
-    ("leader", "王领导（示例）", "leader", None, "demo-leader"),
-    ("jsl-leader", "李楼长（示例）", "leader", "江苏路街道", "demo-jsl-leader"),
-    ("analyst", "张分析员（示例）", "analyst", None, "demo-analyst"),
-    ("screen", "城运中心大屏（示例）", "screen", None, "demo-screen"),
-    ("admin", "赵管理员（示例）", "admin", None, "demo-admin"),
+    ("leader", "王领导（示例）", "leader", None, "sample-wang-2020"),
+    ("jsl-leader", "李楼长（示例）", "leader", "江苏路街道", "sample-li-2020"),
+    ("analyst", "张分析员（示例）", "analyst", None, "sample-zhang-2020"),
+    ("screen", "城运中心大屏（示例）", "screen", None, "sample-board-2020"),
+    ("admin", "赵管理员（示例）", "admin", None, "sample-zhao-2020"),
 )
 DEMO_TOKEN_META = "demo_screen_token"
 

@@ -2,6 +2,9 @@
 
 Whoever can write the database file can run these (that is how the first admin is made). Passwords are
 read with getpass or from stdin (--password-stdin) and never printed; a new screen token is printed once.
+The CLI acts as `cli:<os user>` with the whole district's rights: its scope is the file system's (who may
+write the database file), not a role. While the console runs, unlock / reset-password / enable are handed
+to it through pipelines/auth/queue.py; other writes wait until it stops.
 """
 
 from __future__ import annotations
@@ -11,8 +14,8 @@ import getpass
 import sys
 from pathlib import Path
 
-from pipelines.auth import accounts
-from pipelines.core.errors import UserError
+from pipelines.auth import accounts, queue
+from pipelines.core.errors import StoreLocked, UserError
 from pipelines.core.store import Store
 
 
@@ -72,8 +75,13 @@ def _users(args, db: Path) -> int:
         print(shown[["username", "display_name", "role", "street", "email", "status", "last_login_at"]]
               .to_string(index=False))
         return 0
-    store = Store(db)
     actor = _cli_actor()
+    try:
+        store = Store(db)
+    except StoreLocked:
+        if command not in QUEUED:
+            raise
+        return _queued(args, db, actor)
     if command == "add":
         password = None if args.no_password else _read_password(args.password_stdin, args.username)
         name = accounts.add_user(store, actor, args.username, args.name, args.role, args.street, password, args.email)
@@ -87,6 +95,22 @@ def _users(args, db: Path) -> int:
     elif command == "unlock":
         accounts.unlock(store, actor, args.username)
         print(f"已解锁 {accounts.normalise_username(args.username)}")
+    return 0
+
+
+# What an administrator must be able to do while the console runs (it holds the file): the console carries
+# these out for the CLI (pipelines/auth/queue.py). Everything else waits until the console stops.
+QUEUED = ("unlock", "reset-password", "enable")
+
+
+def _queued(args, db: Path, actor: str) -> int:
+    request = {"command": args.users_command, "username": args.username, "actor": actor}
+    if args.users_command == "reset-password":
+        password = _read_password(args.password_stdin, args.username)
+        accounts.check_password_policy(password, args.username)
+        request = {**request, "command": "set-password-hash", "password_hash": accounts.hash_password(password)}
+    print("控制台正在运行（占用数据库），已把请求交给控制台处理……", file=sys.stderr)
+    print(queue.submit(db, request))
     return 0
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipelines.batches import scope
 from pipelines.batches.write import revert_batch, write_batch
 from pipelines.core.errors import RejectedUpload, StaleState, UserError
 from pipelines.core.store import Store
@@ -38,12 +39,12 @@ class CheckResult:
         return int((self.findings["severity"] == "error").sum())
 
 
-def check_upload(store: Store, upload: Upload, today: dt.date | None = None) -> CheckResult:
+def check_upload(store: Store, upload: Upload, today: dt.date | None = None, street: str | None = None) -> CheckResult:
     """Validate against the current state without writing anything."""
     cur = store.cursor()
     try:
         version = store.data_version(cur)
-        findings = validate(cur, upload, today)
+        findings = validate(cur, upload, today, street)
         duplicate = store.find_batch_by_hash(upload.sha256, cur)
         return CheckResult(findings, version, duplicate.batch_id if duplicate else None)
     finally:
@@ -51,21 +52,25 @@ def check_upload(store: Store, upload: Upload, today: dt.date | None = None) -> 
 
 
 def commit_upload(store: Store, upload: Upload, actor: str, *, confirm_warnings: bool = False,
-                  expected_version: int | None = None, today: dt.date | None = None) -> int:
+                  expected_version: int | None = None, today: dt.date | None = None,
+                  street: str | None = None) -> int:
     """Store the upload as a new batch and return its id. See commit_uploads."""
     return commit_uploads(store, [upload], actor, confirm_warnings=confirm_warnings,
-                          expected_version=expected_version, today=today)[0]
+                          expected_version=expected_version, today=today, street=street)[0]
 
 
 def commit_uploads(store: Store, uploads: list[Upload], actor: str, *, confirm_warnings: bool = False,
-                   expected_version: int | None = None, today: dt.date | None = None) -> list[int]:
+                   expected_version: int | None = None, today: dt.date | None = None,
+                   street: str | None = None) -> list[int]:
     """Store several uploads, in this order, as one batch each, in one transaction: all of them or none.
 
     Each file is validated again inside the transaction against the state the files before it leave
     (a 企业名录 may name buildings from a 楼宇名录 uploaded with it): the state may have changed since
     the preview. `expected_version`, when given, refuses a commit whose preview was made against older data.
+    `street`: the uploader's street (None: the district); a row of another street is an error finding.
     """
     kept: list[Path] = []
+    rejected: tuple[Upload, pd.DataFrame] | None = None
     try:
         with store.transaction() as cur:
             if expected_version is not None and store.data_version(cur) != expected_version:
@@ -79,8 +84,9 @@ def commit_uploads(store: Store, uploads: list[Upload], actor: str, *, confirm_w
                 if upload.sha256 in seen:
                     raise UserError(f"{upload.file_name} 与 {seen[upload.sha256]} 是同一个文件，未重复入库")
                 seen[upload.sha256] = upload.file_name
-                findings = validate(cur, upload, today)
+                findings = validate(cur, upload, today, street)
                 if has_errors(findings):
+                    rejected = (upload, findings)
                     raise RejectedUpload(f"{upload.file_name} 有 {int((findings['severity'] == 'error').sum())} "
                                          "个错误，未入库", findings)
                 warnings = int((findings["severity"] == "warning").sum())
@@ -94,15 +100,32 @@ def commit_uploads(store: Store, uploads: list[Upload], actor: str, *, confirm_w
     except BaseException:
         for path in kept:
             path.unlink(missing_ok=True)  # our own copy of a batch that never existed
+        if rejected is not None:
+            audit_rejection(store, actor, *rejected)
         raise
+    finally:
+        for path in kept:
+            store.release_raw_file(path)
 
 
-def rollback_batch(store: Store, batch_id: int, actor: str, *, expected_version: int | None = None) -> None:
+def audit_rejection(store: Store, actor: str, upload: Upload, findings: pd.DataFrame) -> None:
+    """A refused upload leaves a trace: who, which file (name and hash), how many errors. Nothing else is kept."""
+    errors = int((findings["severity"] == "error").sum())
+    with store.transaction() as cur:
+        store.audit(cur, actor, "upload.rejected", upload.file_name[:200], None,
+                    {"file": upload.file_name[:200], "sha256": upload.sha256, "errors": errors,
+                     "rules": sorted(set(findings.loc[findings["severity"] == "error", "rule"].astype(str)))})
+
+
+def rollback_batch(store: Store, batch_id: int, actor: str, *, expected_version: int | None = None,
+                   street: str | None = None) -> None:
     """Revert a batch (deleting nothing) and update what derives from it in the same transaction.
 
     `expected_version`, when given, refuses a rollback whose preview was made against older data.
+    `street`: the user's street (None: the district); a batch not wholly within it is refused.
     """
     with store.transaction() as cur:
+        scope.require_within(cur, batch_id, street)
         if expected_version is not None and store.data_version(cur) != expected_version:
             raise StaleState("数据在您预览撤销效果之后已被他人更新，本次未撤销", "撤销预览已按最新数据刷新，请重新核对后再确认")
         revert_batch(store, cur, batch_id, actor)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
+from pipelines.batches import scope
 from pipelines.batches.write import revert_batch, write_batch
 from pipelines.core import settings
 from pipelines.core.contract import SHEET_BY_KIND, SHEETS, SheetSpec
@@ -163,7 +164,7 @@ def order_uploads(uploads: list[Upload]) -> list[Upload]:
 
 
 def preview_uploads(store: Store, uploads: list[Upload], today: dt.date | None = None,
-                    progress: Progress | None = None) -> Preview:
+                    progress: Progress | None = None, street: str | None = None) -> Preview:
     """Check each file against the state the files before it leave, then show what committing all would change.
 
     Files are taken in commit order (order_uploads). A file with errors is not written, so files after it
@@ -178,7 +179,7 @@ def preview_uploads(store: Store, uploads: list[Upload], today: dt.date | None =
         seen: dict[str, str] = {}
         for upload in order_uploads(uploads):
             step(f"检查 {upload.file_name}")
-            findings = validate(cur, upload, today)
+            findings = validate(cur, upload, today, street)
             duplicate = store.find_batch_by_hash(upload.sha256, cur)
             preview = FilePreview(upload, findings, duplicate.batch_id if duplicate else None, seen.get(upload.sha256))
             seen.setdefault(upload.sha256, upload.file_name)
@@ -198,9 +199,11 @@ def preview_uploads(store: Store, uploads: list[Upload], today: dt.date | None =
 
 # -- rollback ---------------------------------------------------------------------------------
 
-def preview_rollback(store: Store, batch_id: int) -> RollbackPreview:
-    """What reverting a batch would change: its records fall back to the previous batch's, or go."""
+def preview_rollback(store: Store, batch_id: int, street: str | None = None) -> RollbackPreview:
+    """What reverting a batch would change: its records fall back to the previous batch's, or go.
+    A street user (street) may preview only a batch wholly within their street."""
     with store.dry_run() as cur:
+        scope.require_within(cur, batch_id, street)
         version = store.data_version(cur)
         rows = cur.execute("select file_name, sheets, status from batches where batch_id = ?", [batch_id]).fetchall()
         if not rows:
@@ -362,11 +365,14 @@ def _grade_changes(before: tuple[dt.date | None, pd.DataFrame],
 BATCH_COLUMNS = ["批次", "文件", "上传人", "上传时间", "各表行数", "状态"]
 
 
-def batch_list(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Every batch, newest first, as the 数据上传 page shows it (times in Shanghai)."""
+def batch_list(cur: duckdb.DuckDBPyConnection, street: str | None = None) -> pd.DataFrame:
+    """Every batch (of a street user: those wholly within their street), newest first, as the 数据上传 page
+    shows it (times in Shanghai)."""
     rows = cur.execute(read_sql("queries/batch_list.sql")).fetchall()
     lines = []
-    for batch_id, file_name, by, at, status, sheets, reverted_by, reverted_at in rows:
+    for batch_id, file_name, by, at, status, sheets, reverted_by, reverted_at, streets in rows:
+        if not scope.within(streets, street):
+            continue
         counts = "、".join(f"{SHEET_BY_KIND[k].label} {v['rows']:,} 行" if k in SHEET_BY_KIND else f"{k} {v['rows']} 行"
                           for k, v in json.loads(sheets).items())
         shown = f"已撤销（{reverted_by}，{_local(reverted_at)}）" if status == "reverted" else "已入库"
@@ -374,10 +380,11 @@ def batch_list(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return pd.DataFrame(lines, columns=BATCH_COLUMNS)
 
 
-def committed_batches(cur: duckdb.DuckDBPyConnection) -> list[tuple[int, str]]:
-    """(batch id, file name) of the batches that can be rolled back, newest first."""
-    return [(int(b), f) for b, f in cur.execute(
-        "select batch_id, file_name from batches where status = 'committed' order by batch_id desc").fetchall()]
+def committed_batches(cur: duckdb.DuckDBPyConnection, street: str | None = None) -> list[tuple[int, str]]:
+    """(batch id, file name) of the batches this scope may roll back, newest first."""
+    return [(int(b), f) for b, f, streets in cur.execute(
+        "select batch_id, file_name, streets from batches where status = 'committed' order by batch_id desc"
+    ).fetchall() if scope.within(streets, street)]
 
 
 def _local(moment: dt.datetime | None) -> str:

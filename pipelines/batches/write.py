@@ -10,6 +10,7 @@ import json
 
 import duckdb
 
+from pipelines.batches import scope
 from pipelines.core.contract import SHEET_BY_KIND
 from pipelines.core.hooks import run_after_write
 from pipelines.core.store import Store, refresh_current
@@ -39,6 +40,7 @@ def write_batch(store: Store, cur: duckdb.DuckDBPyConnection, upload: Upload, ac
             touched.update(d for (d,) in cur.execute(f"select distinct {date_field} from stg_{kind}").fetchall())
         elif kind in ("buildings", "companies"):
             whole = True  # a building or company change can touch every day; requests touch no grade
+    scope.keep_streets(cur, batch_id)
     store.audit(cur, actor, "batch.commit", str(batch_id), None,
                 {"file": upload.file_name, "sha256": upload.sha256, "rows": upload.row_counts()})
     run_after_write(cur, None if whole else sorted(touched))

@@ -60,8 +60,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("FUGONG_KIOSK_STALE_HOURS", "kiosk_stale_hours", 26.0,
             "Big screen: hours after the last upload when the data is marked stale (?stale_hours= overrides).", float),
     Setting("FUGONG_LOGIN_MAX_FAILURES", "max_failures", 5,
-            "Consecutive wrong passwords before the account locks.", _positive_int),
-    Setting("FUGONG_LOCK_MINUTES", "lock_minutes", 15, "How long a locked account stays locked.", _positive_int),
+            "Failed logins per account and source before each further try must wait (2, 4, 8 … s).", _positive_int),
+    Setting("FUGONG_LOCK_MINUTES", "lock_minutes", 15, "The longest wait between tries of one account from one source (never a lock).", _positive_int),
     Setting("FUGONG_IDLE_MINUTES", "idle_minutes", 30,
             "A session with no interaction for this long logs out.", _positive_int),
     Setting("FUGONG_SESSION_HOURS", "session_hours", 12,
@@ -69,6 +69,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("FUGONG_API_TOKEN_DAYS", "api_token_days", 90, "Default lifetime of a data-API token.", _positive_int),
     Setting("FUGONG_MIN_PASSWORD_LENGTH", "min_password_length", 10, "Shortest password accepted.",
             _positive_int),
+    Setting("FUGONG_LOGIN_PARALLEL", "login_parallel", 2,
+            "Password hashes computed at once (64 MiB each); further logins wait their turn.", _positive_int),
     Setting("FUGONG_ARGON2_TIME_COST", "argon2_time_cost", 3,
             "argon2id passes (RFC 9106 low-memory profile; the tests lower it).", _positive_int),
     Setting("FUGONG_ARGON2_MEMORY_KIB", "argon2_memory_kib", 65536,
@@ -91,6 +93,7 @@ class Settings:
     session_hours: int
     api_token_days: int
     min_password_length: int
+    login_parallel: int
     argon2_time_cost: int
     argon2_memory_kib: int
 

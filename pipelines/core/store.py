@@ -125,6 +125,8 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         elif not self.path.exists():
             raise UserError(f"数据库文件不存在：{self.path}", "请先运行 python -m pipelines init 或 make run")
+        # A new database file is the console user's alone (0600): DuckDB creates it under this umask.
+        old_umask = os.umask(0o077) if not read_only and not self.path.exists() else None
         try:
             self.con = duckdb.connect(
                 str(self.path),
@@ -133,10 +135,17 @@ class Store:
             )
         except duckdb.IOException as exc:
             raise _locked_error(self.path, exc) from None
+        finally:
+            if old_umask is not None:
+                os.umask(old_umask)
         # Times are shown in Shanghai: the whole data contract is Asia/Shanghai (DESIGN.md "Time").
         self.con.execute(f"set global TimeZone = '{settings.TIME_ZONE}'")  # a constant, not input
         if not read_only:
             self.migrate()
+            for path in (self.path, self.path.with_name(self.path.name + ".wal")):
+                if path.exists():
+                    os.chmod(path, 0o600)
+            self.sweep_raw_files()
 
     def _open_lake(self, address: str, lake_data: Path | str | None) -> None:
         self.lake = LakeAddress.parse(address, lake_data)
@@ -202,6 +211,9 @@ class Store:
         for spec in SHEETS:
             self._ensure_latest(cur, spec)
         self._define_local(cur)
+        if 22 in fresh:  # batches.streets is new: fill it from the batches already stored
+            for (batch_id,) in cur.execute("select batch_id from batches where streets is null").fetchall():
+                keep_batch_streets(cur, int(batch_id))
         if 8 in fresh:  # returns_by_building is new: fill it from the data already stored
             cur.execute(f"insert into returns_by_building {read_sql('derived/returns_by_building.sql')}", {"days": None})
         cur.close()
@@ -257,9 +269,13 @@ class Store:
 
     # -- reads -------------------------------------------------------------------------------
     def data_version(self, cur: duckdb.DuckDBPyConnection | None = None) -> int:
-        """Grows with every write (every write is audited): the cache key for query results."""
+        """Grows with every data write (every write is audited): the cache key for query results.
+
+        Logins are audited too but do not count (Store.audit keeps the version): a stranger's failed
+        logins must not empty every cached query."""
         cur = cur or self.cursor()
-        return int(cur.execute("select coalesce(max(audit_id), 0) from audit").fetchall()[0][0])
+        rows = cur.execute("select value from meta where key = 'data_version'").fetchall()
+        return int(rows[0][0]) if rows else 0
 
     def last_batch_change(self, cur: duckdb.DuckDBPyConnection | None = None) -> dt.datetime | None:
         """When a batch was last committed or rolled back, in Shanghai time: how fresh the data is."""
@@ -393,6 +409,8 @@ class Store:
             "insert into audit (audit_id, actor, action, target, before, after) values (?, ?, ?, ?, ?, ?)",
             [audit_id, actor, action, target, _json(before), _json(after)],
         )
+        if not changes_no_data(action):
+            cur.execute("update meta set value = ? where key = 'data_version'", [str(audit_id)])
 
     def revert(self, cur: duckdb.DuckDBPyConnection, batch_id: int, actor: str) -> None:
         """Mark a batch reverted inside the caller's transaction. Its rows stay in raw_*;
@@ -413,19 +431,64 @@ class Store:
         self.audit(cur, actor, "batch.rollback", str(batch_id), {"status": status, "file": file_name},
                    {"status": "reverted"})
 
+    def sweep_raw_files(self) -> list[Path]:
+        """Remove raw files that no batch names: left by a process killed between keeping the file and
+        committing its batch (commit_uploads removes them itself on any error it lives to see). Run when
+        the store opens read-write, before any commit of this process can be under way."""
+        if not self.raw_dir.is_dir():
+            return []
+        cur = self.cursor()
+        try:
+            known = {name for (name,) in cur.execute("select stored_as from batches").fetchall()}
+        finally:
+            cur.close()
+        orphans = [p for p in self.raw_dir.iterdir()
+                   if p.is_file() and str(p) not in _IN_FLIGHT and (p.name.endswith(".part") or (
+                       re.fullmatch(r"[0-9a-f]{64}(\.[a-z0-9]{1,5})?", p.name) and p.name not in known))]
+        for path in orphans:
+            path.unlink(missing_ok=True)
+        return orphans
+
     def keep_raw_file(self, sha256: str, suffix: str, content: bytes) -> tuple[Path, bool]:
         """Keep the uploaded file byte for byte, named by its hash (never by the user's file name)."""
         if not re.fullmatch(r"[0-9a-f]{64}", sha256):
             raise ValueError("keep_raw_file needs a SHA-256 hex digest")  # a bug, never user input
-        self.raw_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.raw_dir)
         safe_suffix = suffix.lower() if re.fullmatch(r"\.[a-z0-9]{1,5}", suffix.lower()) else ".bin"
         path = self.raw_dir / f"{sha256}{safe_suffix}"
         if path.exists():
             return path, False
+        _IN_FLIGHT.add(str(path))  # until release_raw_file: a sweep of another Store object leaves it alone
         tmp = path.with_suffix(path.suffix + ".part")
-        tmp.write_bytes(content)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(content)
         os.replace(tmp, path)
         return path, True
+
+    @staticmethod
+    def release_raw_file(path: Path) -> None:
+        """The commit that kept this file is over (committed, or the file removed)."""
+        _IN_FLIGHT.discard(str(path))
+
+
+def keep_batch_streets(cur: duckdb.DuckDBPyConnection, batch_id: int) -> None:
+    """Record the streets of a batch's rows (queries/batch_streets.sql) in batches.streets."""
+    streets = [s for (s,) in cur.execute(read_sql("queries/batch_streets.sql"), {"batch_id": batch_id}).fetchall()]
+    cur.execute("update batches set streets = ? where batch_id = ?", [streets, batch_id])
+
+
+def private_dir(path: Path) -> Path:
+    """A folder only the console's user may enter (0700), made if missing."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+    return path
+
+
+def changes_no_data(action: str) -> bool:
+    """Logins and refused uploads change no data: audited, but they leave the data version (the cache key)
+    alone, so a stranger's failed logins never empty the caches."""
+    return action.startswith("login.") or action == "upload.rejected"
 
 
 def _in_lake(cur: duckdb.DuckDBPyConnection) -> bool:
@@ -456,6 +519,7 @@ def _locked_error(path: Path, exc: Exception) -> UserError:
     )
 
 
+_IN_FLIGHT: set[str] = set()  # raw files kept by a commit still under way in this process
 _DRY_RUNS: set[int] = set()  # ids of cursors inside Store.dry_run
 _STORES: dict[str, Store] = {}
 _STORES_LOCK = threading.Lock()

@@ -27,7 +27,7 @@ RULE_LABELS = {
     "closed_before_opened": "办结早于提出", "closed_without_date": "缺少办结日期", "date_without_closed": "状态与办结日期不符",
     "unknown_sheet": "无法识别的表", "hidden_sheet": "隐藏的工作表", "unknown_column": "多余的列",
     "duplicate_column": "重复的列", "missing_column": "缺少必填列", "total_row": "合计行", "no_sheet": "没有数据表",
-    "example_row": "模板示例行",
+    "example_row": "模板示例行", "outside_street": "不属于本街道",
     "normalised": "按其他写法理解", "normalised_more": "按其他写法理解", "merged_filled": "合并单元格",
     "floor_unread": "楼层读不出", "phone_unread": "电话读不出", "unknown_industry": "行业不在分类中",
     "unknown_choice": "不是可选值", "no_year": "日期缺少年份", "duplicate_building_name": "楼宇重名",

@@ -147,11 +147,15 @@ def period_year(cur: duckdb.DuckDBPyConnection, today: dt.date) -> int | None:
     return first.year if first is not None and first.year == last.year else None
 
 
-def validate(cur: duckdb.DuckDBPyConnection, upload: Upload, today: dt.date | None = None) -> pd.DataFrame:
-    """All findings of an upload, errors first. Stages the upload on this cursor as a side effect."""
+def validate(cur: duckdb.DuckDBPyConnection, upload: Upload, today: dt.date | None = None,
+             street: str | None = None) -> pd.DataFrame:
+    """All findings of an upload, errors first. Stages the upload on this cursor as a side effect.
+
+    `street`: the uploader's street (None: the whole district); a row of another street is an error."""
     today = today or settings.today()
     _set_variables(cur, upload, today)  # before staging: dates without a year take period_year
     stage(cur, upload)
+    cur.execute("set variable scope_street = ?::varchar", [street])
     raw: list[tuple] = []
     for kind, _staged in upload.sheets.items():
         spec = SHEET_BY_KIND[kind]
@@ -214,6 +218,7 @@ MESSAGES = {
     "future_date": "{cell}的日期{value}晚于今天（{today}）：请核对",
     "duplicate_key": "{cell}：“{value}”在本次上传中重复（与{detail}相同），每个{sheet_label}记录只能出现一次：请删除重复行",
     "unknown_building": "{cell}的楼宇编号“{value}”不在楼宇名录中（本次上传和已入库的都没有）：请先上传该楼宇，或核对编号",
+    "outside_street": "{cell}的{label}“{value}”属于{detail}：您只能上传本街道的数据，请删去这一行，或请全区范围的用户上传",
     "unknown_company": "{cell}的统一社会信用代码“{value}”不在企业名录中（本次上传和已入库的都没有）：请先上传该企业，或核对代码",
     "over_staffed": "{cell}：在岗人数与居家办公人数之和为{detail}：不能超过该企业的员工总数，请核对",
     "outside_shanghai": "{cell}：经纬度{detail}不在上海范围内：请核对",

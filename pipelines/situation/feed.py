@@ -28,6 +28,7 @@ KINDS = {
     "epidemic": ("疫情发展", ":material/coronavirus:", "alert"),
     "progress": ("工作进度", ":material/checklist:", "info"),
     "point": ("重要点位", ":material/location_on:", "info"),
+    "config": ("评分配置", ":material/tune:", "warn"),
     "other": ("其他", ":material/info:", "info"),
 }
 COLUMNS = ["recorded_at", "day", "kind", "kind_label", "icon", "level", "building_id", "building_name", "street", "actor",
@@ -118,6 +119,10 @@ def _describe(row) -> tuple[str, str]:
         return f"{where} 报告体温异常 {after.get('fever', 0)} 人", "请楼宇落实复测和上报"
     if row.kind in ("epidemic", "progress", "point"):
         return _describe_epidemic(row.kind, after, row.street if isinstance(row.street, str) else "")
+    if row.kind == "config":
+        moved = after.get("moved")
+        return (f"评分配置版本 {after.get('version', '')} 生效：{moved if moved is not None else '若干'} 栋楼宇等级变化",
+                f"{after.get('proposed_by', '')} 提议、{row.actor} 批准；理由：{after.get('reason', '')}")
     if row.kind == "geo":
         return f"{row.actor} 上传街道边界 {after.get('file', '')}", "、".join(after.get("streets") or [])
     return f"{row.actor} {row.action} {row.target or ''}".strip(), ""

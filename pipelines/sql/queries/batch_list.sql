@@ -8,7 +8,8 @@ with batches_local as (
         status,
         sheets,
         reverted_by,
-        cast(reverted_at as timestamp) as reverted_at
+        cast(reverted_at as timestamp) as reverted_at,
+        streets
     from batches
 ),
 final as (

@@ -1,7 +1,7 @@
 -- feed_grades: computed grade changes from one day to the next, newest day first; `at` is when grades were
 -- last recomputed (the latest write in the audit), as building_grades keeps no time of its own.
 with recomputed as (
-    select max(done_at) as recorded_at from audit where action in ('batch.commit', 'batch.rollback', 'config.save')
+    select max(done_at) as recorded_at from audit where action in ('batch.commit', 'batch.rollback', 'config.save', 'config.apply')
 ),
 history as (
     select

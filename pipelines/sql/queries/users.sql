@@ -1,7 +1,16 @@
 -- users: every user with status, for the admin page and the CLI. Never the password hash.
-with base as (
-    select * exclude (password_hash), password_hash is not null as has_password
-    from users
+-- locked: some source must wait before trying this account again (login_throttle, keyed by a hash of the name).
+with throttle as (
+    select account, max(blocked_until) as blocked_until
+    from login_throttle
+    where blocked_until > $now
+    group by account
+),
+base as (
+    select u.* exclude (password_hash, locked_until), u.password_hash is not null as has_password,
+        t.blocked_until as locked_until
+    from users u
+    left join throttle t on t.account = '#' || left(sha256(u.username), 16)
 ),
 final as (
     select
