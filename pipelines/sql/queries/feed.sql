@@ -14,6 +14,7 @@ writes as (
             when 'grade.override' then 'override'
             when 'grade.override.revoke' then 'override'
             when 'geo.street_outlines' then 'geo'
+            when 'config.save' then 'config'
             else 'other'
         end as kind,
         a.action,
@@ -29,7 +30,7 @@ writes as (
     left join building_names b
       on a.action like 'grade.override%' and b.building_id = a.target
     where a.action in ('batch.commit', 'batch.rollback', 'grade.override', 'grade.override.revoke',
-                       'geo.street_outlines')
+                       'geo.street_outlines', 'config.save')
 ),
 batch_times as (
     select batch_id, uploaded_at from batches where status = 'committed'
