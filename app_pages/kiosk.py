@@ -64,7 +64,8 @@ def board(config: kiosk.KioskSettings) -> None:
     day = data.latest_day()
     scope = config.street or "全部街道"
     updated = data.query(_last_change)
-    st.html(kiosk.header_html(scope, day, updated, now, config.stale_hours, data.store().is_sample()))
+    st.html(kiosk.header_html(scope, day, updated, now, config.stale_hours, data.store().is_sample(),
+                              metrics.comparison_text(day) if day else ""))
     if day is None:
         st.html('<div class="k-panel"><h3>还没有返岗日报数据</h3></div>')
         return
@@ -72,9 +73,10 @@ def board(config: kiosk.KioskSettings) -> None:
     graded_day = data.query(grade.latest_graded_day)
     grades = data.query(grade.grades_on, graded_day, config.street) if graded_day else None
     counts = _counts(grades)
-    previous = data.query(grade.grades_on, graded_day - dt.timedelta(days=1), config.street) if graded_day else None
+    previous = (data.query(grade.grades_on, metrics.comparison_day(graded_day)[0], config.street) if graded_day
+                else None)
     st.html(kiosk.tiles_html(today, before, counts, _counts(previous) if previous is not None and len(previous)
-                             else None))
+                             else None, _short_comparison(day)))
     high = grades[grades["grade"] == "高"] if grades is not None else grades
     if config.rotate_seconds > 0:
         left, right = st.columns([3, 2], gap="small")
@@ -97,6 +99,12 @@ def board(config: kiosk.KioskSettings) -> None:
             st.html(kiosk.high_list_html(high if high is not None else _empty_high()))
     events = data.query(feed.events, 20, config.street)
     st.html(kiosk.ticker_html(events))
+
+
+def _short_comparison(day: dt.date) -> str:
+    """'较3月27日' on a tile; the header names the kind of day (前一工作日 / 上周同日)."""
+    before, _ = metrics.comparison_day(day)
+    return f"较{before.month}月{before.day}日"
 
 
 def _last_change(cur) -> dt.datetime | None:

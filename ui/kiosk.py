@@ -96,7 +96,7 @@ def esc(value: object) -> str:
 
 
 def header_html(scope: str, as_of: dt.date | None, updated_at: dt.datetime | None, now: dt.datetime,
-                stale_hours: float, sample: bool = False) -> str:
+                stale_hours: float, sample: bool = False, compared: str = "") -> str:
     as_of_text = "—" if as_of is None else f"{as_of.year}年{as_of.month}月{as_of.day}日"
     updated = "—" if updated_at is None else f"{updated_at.month}月{updated_at.day}日 {updated_at:%H:%M}"
     stale = ""
@@ -106,22 +106,23 @@ def header_html(scope: str, as_of: dt.date | None, updated_at: dt.datetime | Non
     mark = '<span class="k-sample">示例数据</span>' if sample else ""
     return (f'<div class="k-head"><div><span class="k-title">复工态势台</span>'
             f'<span class="k-scope">{esc(scope)}</span>{mark}</div>{stale}'
-            f'<div class="k-time">数据截至 <b>{as_of_text}</b> · 更新于 {updated}'
+            f'<div class="k-time">数据截至 <b>{as_of_text}</b>{" · 变化" + esc(compared) if compared else ""} · 更新于 {updated}'
             f'<span class="k-clock">{now:%H:%M}</span></div></div>')
 
 
-def _delta(today: float, before: float, pct: bool = False, inverse: bool = False) -> str:
+def _delta(today: float, before: float, compared: str, pct: bool = False, inverse: bool = False) -> str:
     change = today - before
     if abs(change) < (0.0005 if pct else 0.5):
-        return '<div class="k-delta">较前日持平</div>'
+        return f'<div class="k-delta">{compared}持平</div>'
     arrow = "↑" if change > 0 else "↓"
     good = (change > 0) != inverse
     text = f"{change * 100:+.1f} 个百分点" if pct else f"{change:+,.0f}"
-    return f'<div class="k-delta">较前日 <span class="{"k-down" if good else "k-up"}">{arrow} {text}</span></div>'
+    return f'<div class="k-delta">{compared} <span class="{"k-down" if good else "k-up"}">{arrow} {text}</span></div>'
 
 
-def tiles_html(today: Headline, before: Headline, grades: dict[str, int], grades_before: dict[str, int] | None
-               ) -> str:
+def tiles_html(today: Headline, before: Headline, grades: dict[str, int], grades_before: dict[str, int] | None,
+               compared: str = "较前日") -> str:
+    """The six figure tiles; `compared` says what each change is measured against (较前一工作日（3月27日）)."""
     def tile(label: str, value: str, delta: str) -> str:
         return f'<div class="k-tile"><div class="k-label">{label}</div><div class="k-value">{value}</div>{delta}</div>'
 
@@ -139,15 +140,15 @@ def tiles_html(today: Headline, before: Headline, grades: dict[str, int], grades
         for g in ("高", "中", "低"))
     parts = [
         tile("企业复工率", rate(today.company_rate),
-             _delta(today.company_rate or 0, before.company_rate or 0, pct=True)),
-        tile("人员返岗率", rate(today.staff_rate), _delta(today.staff_rate or 0, before.staff_rate or 0, pct=True)),
-        tile("在岗人数", f"{today.on_site:,}", _delta(today.on_site, before.on_site)),
+             _delta(today.company_rate or 0, before.company_rate or 0, pct=True, compared=compared)),
+        tile("人员返岗率", rate(today.staff_rate), _delta(today.staff_rate or 0, before.staff_rate or 0, pct=True, compared=compared)),
+        tile("在岗人数", f"{today.on_site:,}", _delta(today.on_site, before.on_site, compared=compared)),
         tile("复工企业", f"{today.companies_back:,} / {today.companies:,}",
-             _delta(today.companies_back, before.companies_back)),
-        f'<div class="k-tile"><div class="k-label">楼宇风险（较前日）</div>'
+             _delta(today.companies_back, before.companies_back, compared=compared)),
+        f'<div class="k-tile"><div class="k-label">楼宇风险</div>'
         f'<div class="k-grades">{grade_spans}</div></div>',
         tile("居家观察 / 体温异常", f"{today.home_observation:,} / {today.fever:,}",
-             _delta(today.home_observation, before.home_observation, inverse=True)),
+             _delta(today.home_observation, before.home_observation, inverse=True, compared=compared)),
     ]
     return f'<div class="k-tiles">{"".join(parts)}</div>'
 

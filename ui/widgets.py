@@ -82,6 +82,24 @@ def delta_int(today: int, before: int) -> str:
     return f"{today - before:+,}"
 
 
+def change_metric(column, label: str, value: str, today: float | None, before: float | None, *,
+                  rate: bool = False, inverse: bool = False, help: str | None = None,
+                  compared: str | None = None) -> None:
+    """st.metric with its change: no arrow and no colour on a zero change ("持平"), no change when either
+    side is unknown; `compared` says what the change is measured against (较前一工作日…)."""
+    if today is None or before is None:
+        column.metric(label, value, help=help)
+        return
+    change = today - before
+    flat = abs(change) < (0.0005 if rate else 0.5)
+    if flat:
+        column.metric(label, value, "持平", delta_color="off", delta_arrow="off", help=help,
+                      delta_description=compared)
+        return
+    column.metric(label, value, delta_pct(today, before) if rate else delta_int(int(today), int(before)),
+                  delta_color="inverse" if inverse else "normal", help=help, delta_description=compared)
+
+
 # -- shared parts of the situation pages -----------------------------------------------------------
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
