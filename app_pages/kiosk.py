@@ -48,6 +48,10 @@ def curve_panel(day: dt.date, street: str | None, height: int) -> None:
     st.altair_chart(kiosk_theme(chart), width="stretch")
 
 
+# The wall's panels, in rotation order: (name, draw(day, street, height)). A new panel is one entry here.
+ROTATION: list[tuple[str, object]] = [("楼宇风险地图", map_panel), ("复工曲线", curve_panel)]
+
+
 def kiosk_theme(chart):
     """Large, light-on-dark text for a wall screen seen from 5 m."""
     return (chart.configure(background=kiosk.PANEL)
@@ -77,26 +81,24 @@ def board(config: kiosk.KioskSettings) -> None:
                 else None)
     st.html(kiosk.tiles_html(today, before, counts, _counts(previous) if previous is not None and len(previous)
                              else None, _short_comparison(day)))
-    high = grades[grades["grade"] == "高"] if grades is not None else grades
+    high = grades[grades["grade"] == "高"] if grades is not None else _empty_high()
+    now_s = time.time()
+    page = kiosk.panel_index(config.rotate_seconds or config.refresh_seconds, now_s, kiosk.page_count(len(high)))
     if config.rotate_seconds > 0:
         left, right = st.columns([3, 2], gap="small")
-        current = kiosk.panel_index(config.rotate_seconds, time.time())
+        current = kiosk.panel_index(config.rotate_seconds, now_s, len(ROTATION))
         with left:
-            if current == 0:
-                map_panel(day, config.street, 680)
-            else:
-                curve_panel(day, config.street, 680)
-            st.html(kiosk.dots_html(list(kiosk.PANELS), current))
+            ROTATION[current][1](day, config.street, 680)
+            st.html(kiosk.dots_html([name for name, _ in ROTATION], current))
         with right:
-            st.html(kiosk.high_list_html(high if high is not None else _empty_high()))
+            st.html(kiosk.high_list_html(high, page))
     else:
-        left, middle, right = st.columns([5, 5, 4], gap="small")
-        with left:
-            map_panel(day, config.street, 716)
-        with middle:
-            curve_panel(day, config.street, 716)
-        with right:
-            st.html(kiosk.high_list_html(high if high is not None else _empty_high()))
+        columns = st.columns([5] * len(ROTATION) + [4], gap="small")
+        for column, (_, draw) in zip(columns, ROTATION, strict=False):
+            with column:
+                draw(day, config.street, 716)
+        with columns[-1]:
+            st.html(kiosk.high_list_html(high, page))
     events = data.query(feed.events, 20, config.street)
     st.html(kiosk.ticker_html(events))
 

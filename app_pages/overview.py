@@ -71,13 +71,13 @@ def page() -> None:
         st.caption("柱高 = 当日在岗人数；颜色与符号 = 风险等级（▲ 高 ◆ 中 ● 低，○ 未评级）。详见“楼宇地图”页。")
     with list_column:
         st.subheader("高风险楼宇")
-        high = data.query(risk.top_high, day, street, 10)
+        high = data.query(risk.top_high, day, street, None)
         if counts is None:
             st.info("当日尚无风险评级。")
         elif high.empty:
             st.success(f"{short_date(day)} 没有高风险楼宇。")
         else:
-            st.caption(f"共 {counts[0]['高']} 栋，按评分从高到低；主要原因为触发的硬性规则，或对评分贡献最大的因素。")
+            st.caption(f"共 {len(high)} 栋，全部列出（可滚动），按评分从高到低；主要原因为触发的硬性规则，或对评分贡献最大的因素。")
             with st.container(height=360, border=False):
                 for n, row in enumerate(high.itertuples(index=False), start=1):
                     change = ""

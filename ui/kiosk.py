@@ -56,6 +56,7 @@ footer, #MainMenu {{ display: none !important; }}
 .k-panel {{ background: {PANEL}; border-radius: 10px; padding: 12px 16px; height: 716px; box-sizing: border-box;
   overflow: hidden; }}
 .k-panel h3 {{ font-size: 26px; margin: 0 0 8px 0; color: {TEXT}; font-weight: 600; }}
+.k-count {{ font-size: 20px; color: {MUTED}; font-weight: 400; margin-left: 12px; }}
 .k-row {{ display: grid; grid-template-columns: 46px 1fr 72px; gap: 8px; align-items: baseline;
   border-bottom: 1px solid #22304a; padding: 7px 0; }}
 .k-rank {{ font-size: 24px; color: {MUTED}; }}
@@ -74,13 +75,18 @@ footer, #MainMenu {{ display: none !important; }}
 """
 
 
-PANELS = ("楼宇风险地图", "复工曲线")  # the rotating panels, in order
+PANELS = ("楼宇风险地图", "复工曲线")  # the rotating panels' names, in order (app_pages/kiosk.py: ROTATION)
+HIGH_PER_PAGE = 8  # high-risk buildings per page of the wall's list (a page per rotation step)
 
 
-def panel_index(rotate_seconds: int, now: float) -> int:
-    """Which rotating panel is on: follows the wall clock, so a rerun or refresh never loses the position
-    and every screen showing the same URL shows the same panel."""
-    return 0 if rotate_seconds <= 0 else int(now // rotate_seconds) % len(PANELS)
+def panel_index(rotate_seconds: int, now: float, count: int = len(PANELS)) -> int:
+    """Which of `count` rotating panels (or list pages) is on: follows the wall clock, so a rerun or refresh
+    never loses the position and every screen showing the same URL shows the same panel."""
+    return 0 if rotate_seconds <= 0 or count <= 0 else int(now // rotate_seconds) % count
+
+
+def page_count(total: int, per_page: int = HIGH_PER_PAGE) -> int:
+    return max(1, -(-total // per_page))
 
 
 @dataclass(frozen=True)
@@ -153,10 +159,14 @@ def tiles_html(today: Headline, before: Headline, grades: dict[str, int], grades
     return f'<div class="k-tiles">{"".join(parts)}</div>'
 
 
-def high_list_html(high: pd.DataFrame, limit: int = 8) -> str:
+def high_list_html(high: pd.DataFrame, page: int = 0, per_page: int = HIGH_PER_PAGE) -> str:
+    """One page of the high-risk list, always with the total: 共 12 栋 · 第 1/2 页 (the rotation pages through)."""
     style = GRADE_STYLE["高"]
+    pages = page_count(len(high), per_page)
+    page = min(max(page, 0), pages - 1)
+    first = page * per_page
     rows = []
-    for i, row in enumerate(high.head(limit).itertuples(index=False), start=1):
+    for i, row in enumerate(high.iloc[first:first + per_page].itertuples(index=False), start=first + 1):
         rows.append(
             f'<div class="k-row"><span class="k-rank">{i}</span>'
             f'<span class="k-name"><span style="color:{style["color"]}">{style["shape"]}</span> '
@@ -165,8 +175,9 @@ def high_list_html(high: pd.DataFrame, limit: int = 8) -> str:
             f'<span class="k-reason">{esc(row.main_reason)}</span></div>')
     if not rows:
         rows.append('<div class="k-name">今日无高风险楼宇</div>')
-    more = f'<div class="k-dots">另有 {len(high) - limit} 栋高风险楼宇</div>' if len(high) > limit else ""
-    return f'<div class="k-panel"><h3>{style["shape"]} 高风险楼宇及主要原因</h3>{"".join(rows)}{more}</div>'
+    where = f" · 第 {page + 1}/{pages} 页" if pages > 1 else ""
+    count = f'<span class="k-count">共 {len(high)} 栋{where}</span>'
+    return f'<div class="k-panel"><h3>{style["shape"]} 高风险楼宇及主要原因 {count}</h3>{"".join(rows)}</div>'
 
 
 def ticker_html(events: pd.DataFrame) -> str:

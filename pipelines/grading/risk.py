@@ -54,12 +54,13 @@ def grade_counts(cur: duckdb.DuckDBPyConnection, day: dt.date, street: str | Non
             {g: int((before["grade"] == g).sum()) for g in GRADES} if not before.empty else None)
 
 
-def top_high(cur: duckdb.DuckDBPyConnection, day: dt.date, street: str | None = None, limit: int = 10
+def top_high(cur: duckdb.DuckDBPyConnection, day: dt.date, street: str | None = None, limit: int | None = None
              ) -> pd.DataFrame:
-    """The high-risk buildings on `day`, highest score first, with their main reason."""
+    """The high-risk buildings on `day` (all of them, or the first `limit`), highest score first, with their
+    main reason."""
     frame = grades_on(cur, day, street)
     high = frame[frame["grade"] == "高"].sort_values(["score", "building_id"], ascending=[False, True])
-    return high.head(limit).reset_index(drop=True)
+    return (high if limit is None else high.head(limit)).reset_index(drop=True)
 
 
 def factors(cur: duckdb.DuckDBPyConnection, building_id: str, day: dt.date) -> pd.DataFrame:
