@@ -72,6 +72,7 @@ class GradingConfig:
     ageing_per_day: float = 0.02
     risky_trades: tuple[str, ...] = ()  # grading.toml factors.business_mix
     risky_weight: float = 0.0
+    damping_days: int = 1  # [damping] down_after_days: 1 = no damping
     text: str = field(default="", compare=False)
     version: int = 0  # 0: the file shipped with the code; n: grading_configs.version
 
@@ -89,7 +90,7 @@ def parse_config(text: str, version: int = 0) -> GradingConfig:
         raise UserError(f"评分配置不是有效的 TOML：{exc}") from None
     problems: list[str] = []
     for key in raw:
-        if key not in ("thresholds", "factors", "rules"):
+        if key not in ("thresholds", "factors", "rules", "damping"):
             problems.append(f"未知的配置项“{key}”")
     thresholds = raw.get("thresholds", {})
     for key in thresholds:
@@ -183,11 +184,19 @@ def parse_config(text: str, version: int = 0) -> GradingConfig:
                           days=int(value) if params[0] == "days" else None,
                           below=float(value) if params[0] == "below" else None,
                           enabled=bool(spec.get("enabled", True)))
+    damping = raw.get("damping", {})
+    for key in damping:
+        if key != "down_after_days":
+            problems.append(f"damping 下未知的配置项“{key}”")
+    damping_days = damping.get("down_after_days", 1)
+    if not isinstance(damping_days, int) or isinstance(damping_days, bool) or not 1 <= damping_days <= 14:
+        problems.append("damping.down_after_days 须为 1–14 的整数（1 = 不缓冲）")
+        damping_days = 1
     if problems:
         raise UserError("评分配置有误：" + "；".join(problems), "请修改后再保存")
     return GradingConfig(float(high), float(medium), factors, rules, stale_after_days=stale_after,
                          ageing_per_day=ageing, risky_trades=risky_trades, risky_weight=float(risky_weight),
-                         text=text, version=version)
+                         damping_days=damping_days, text=text, version=version)
 
 
 @functools.cache
@@ -222,12 +231,14 @@ def save_config(store: Store, text: str, actor: str, note: str = "") -> int:
 
 
 def config_with(config: GradingConfig, weights: dict[str, float] | None = None,
-                high: float | None = None, medium: float | None = None) -> GradingConfig:
-    """A what-if variant: other weights or thresholds, nothing saved."""
+                high: float | None = None, medium: float | None = None,
+                damping_days: int | None = None) -> GradingConfig:
+    """A what-if variant: other weights, thresholds or damping, nothing saved."""
     factors = {k: Factor(f.key, f.label, f.unit, (weights or {}).get(k, f.weight), f.xs, f.ys, f.missing_points)
                for k, f in config.factors.items()}
     return dataclasses.replace(config, high=config.high if high is None else high,
                                medium=config.medium if medium is None else medium, factors=factors, text="",
+                               damping_days=config.damping_days if damping_days is None else damping_days,
                                version=-1)
 
 
@@ -235,6 +246,7 @@ def config_to_toml(config: GradingConfig) -> str:
     """Write a configuration back as TOML (for saving a what-if)."""
     out = io.StringIO()
     out.write(f"[thresholds]\nhigh = {config.high:g}\nmedium = {config.medium:g}\n")
+    out.write(f"\n[damping]\ndown_after_days = {config.damping_days}\n")
     for f in config.factors.values():
         out.write(f"\n[factors.{f.key}]\nlabel = \"{f.label}\"\nunit = \"{f.unit}\"\nweight = {f.weight:g}\n")
         out.write("points = [" + ", ".join(f"[{x:g}, {y:g}]" for x, y in zip(f.xs, f.ys, strict=True)) + "]\n")
@@ -284,17 +296,30 @@ def _score_params(config: GradingConfig) -> dict[str, object]:
 
 def compute(cur: duckdb.DuckDBPyConnection, config: GradingConfig, since: dt.date | None = None,
             until: dt.date | None = None) -> None:
-    """Compute grades into temp tables computed_grades and computed_factors on this cursor. Writes nothing."""
+    """Compute grades into temp tables computed_grades and computed_factors on this cursor. Writes nothing.
+
+    Damping needs the undamped grades of the days before `since`: they are computed too (from `start`)
+    and dropped once the damped grades are known."""
+    start = since
+    if since is not None and config.damping_days > 1:
+        start = cur.execute("select coalesce(min(day), $since) from (select distinct day from building_grades "
+                            "where day < $since order by day desc limit $n)",
+                            {"since": since, "n": config.damping_days - 1}).fetchall()[0][0]
     cur.execute(f"create or replace temp table building_facts as {read_sql('grading/building_facts.sql')}",
-                {"since": since, "until": until, "stale_after_days": config.stale_after_days,
+                {"since": start, "until": until, "stale_after_days": config.stale_after_days,
                  "ageing_per_day": config.ageing_per_day,
                  "risky_trades": list(config.risky_trades), "risky_weight": config.risky_weight,
                  "check_items_total": CHECK_ITEMS_TOTAL, "fever_days": config.rules["fever"].days or 14})
     cur.register("grading_factors", _factor_table(config))
     cur.execute(read_sql("grading/factor_rows.sql"))
     cur.unregister("grading_factors")
-    cur.execute(f"create or replace temp table computed_grades as {read_sql('grading/score.sql')}",
+    cur.execute(f"create or replace temp table computed_grades_raw as {read_sql('grading/score.sql')}",
                 _score_params(config))
+    cur.execute(f"create or replace temp table computed_grades as {read_sql('grading/damped.sql')}",
+                {"since": since, "days": config.damping_days})
+    cur.execute("drop table computed_grades_raw")
+    if start != since:
+        cur.execute("delete from computed_factors where day < $since", {"since": since})
 
 
 def _write(cur: duckdb.DuckDBPyConnection, config: GradingConfig, since: dt.date | None, *,
@@ -316,8 +341,10 @@ def _write(cur: duckdb.DuckDBPyConnection, config: GradingConfig, since: dt.date
         # Derived rows only: the grades of these days are replaced by their recomputation.
         cur.execute("delete from building_grades where $since is null or day >= $since", {"since": since})
         cur.execute("delete from building_factors where $since is null or day >= $since", {"since": since})
-        cur.execute("insert into building_grades select day, building_id, score, score_grade, computed_grade, "
-                    "rule_label, rule_detail, main_factor, ? from computed_grades", [config.version])
+        cur.execute("insert into building_grades (day, building_id, score, score_grade, computed_grade, rule, "
+                    "rule_detail, main_factor, config_version, raw_grade, damping_note) "
+                    "select day, building_id, score, score_grade, computed_grade, rule_label, rule_detail, "
+                    "main_factor, ?, raw_grade, damping_note from computed_grades", [config.version])
         cur.execute("insert into building_factors select * from computed_factors")
         _announce(cur, since, announce)
         if not announce:
@@ -392,6 +419,8 @@ def grades_on(cur: duckdb.DuckDBPyConnection, day: dt.date, street: str | None =
 def _reason(config: GradingConfig, row) -> str:
     if isinstance(row.override_reason, str) and row.override:
         return f"人工调整：{row.override_reason}"
+    if isinstance(row.damping_note, str) and row.damping_note.startswith("保持"):
+        return f"降级缓冲：{row.damping_note}"
     if isinstance(row.rule, str) and row.rule:
         return f"{row.rule}（{row.rule_detail}）"
     factor = config.factors.get(row.main_factor_key)
@@ -450,6 +479,26 @@ def what_if(cur: duckdb.DuckDBPyConnection, config: GradingConfig, day: dt.date,
     merged = current.merge(trial, on="building_id", how="left")
     merged["trial_changed"] = merged["trial_grade"] != merged["computed_grade"]
     return merged
+
+
+def grade_changes(cur: duckdb.DuckDBPyConnection, config: GradingConfig, since: dt.date, until: dt.date,
+                  street: str | None = None) -> int:
+    """How many day-to-day grade changes `config` makes from `since` to `until` (buildings of `street`)."""
+    compute(cur, config, since, until)
+    return int(cur.execute(
+        "select count(*) from (select computed_grade, lag(computed_grade) over (partition by building_id "
+        "order by day) as before from computed_grades g where $street is null or building_id in "
+        "(select building_id from buildings where street = $street)) where before <> computed_grade",
+        {"street": street}).fetchall()[0][0])
+
+
+def flaps_avoided(cur: duckdb.DuckDBPyConnection, config: GradingConfig, day: dt.date, street: str | None = None,
+                  days: int = 28) -> tuple[int, int]:
+    """Grade changes over the `days` up to `day` without damping and with `config`'s damping: the what-if's
+    "flaps avoided" is the difference. Nothing is written."""
+    since = day - dt.timedelta(days=days - 1)
+    undamped = grade_changes(cur, dataclasses.replace(config, damping_days=1), since, day, street)
+    return undamped, grade_changes(cur, config, since, day, street)
 
 
 # -- overrides -------------------------------------------------------------------------------
