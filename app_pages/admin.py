@@ -140,12 +140,13 @@ def _audit() -> None:
                                   placeholder="全部操作")
     since = cols[2].date_input("起始日期", value=None, format="YYYY/MM/DD", key="audit_since")
     until = cols[3].date_input("截止日期", value=None, format="YYYY/MM/DD", key="audit_until")
-    frame = data.query(audit.list_audit, None if actor == "全部" else actor, tuple(actions) or None, since, until)
-    shown = audit.for_display(frame)
+    shown = data.query(audit.list_readable, None if actor == "全部" else actor, tuple(actions) or None, since, until)
     period = f"{cn_date(since)}至{cn_date(until)}" if since or until else "全部日期"
     st.caption(f"共 {len(shown):,} 条（{period}）" + (f"，下表显示最近 {SHOWN_ROWS:,} 条，导出包含全部"
                                                     if len(shown) > SHOWN_ROWS else ""))
-    st.dataframe(shown.head(SHOWN_ROWS), hide_index=True, width="stretch")
+    st.dataframe(shown.head(SHOWN_ROWS), hide_index=True, width="stretch",
+                 column_config={"时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
+                                "说明": st.column_config.TextColumn(width="large")})
     stamp = dt.datetime.now(TZ).strftime("%Y%m%d")
     left, right = st.columns(2)
     left.download_button("导出 Excel", export.to_xlsx_bytes(shown, "审计日志"), file_name=f"审计日志_{stamp}.xlsx",

@@ -128,21 +128,26 @@ def test_audit_list_filters_and_exports(admin_db):
     at = admin_page()
     table = at.dataframe[-1].value
     assert table["操作"].tolist() == ["登录失败", "新增用户", "新增用户"]
-    assert table["操作人"].tolist() == ["=hyperlink(\"http://evil\")", "boss", "cli:root"]  # as typed, lower-cased
+    # People by name (an unknown one as typed, lower-cased); each row a sentence
+    assert table["操作人"].tolist() == ["=hyperlink(\"http://evil\")", "赵管理员", "cli:root"]
+    assert table["说明"].tolist() == ["以 =hyperlink(\"http://evil\") 登录失败：账号不存在",
+                                    "赵管理员 新增用户 李（li），角色 领导",
+                                    "cli:root 新增用户 赵管理员（boss），角色 管理员"]
     by_label(at.selectbox, "操作人").select("boss")
     at.run()
-    assert at.dataframe[-1].value[["操作人", "操作", "对象"]].values.tolist() == [["boss", "新增用户", "li"]]
+    assert at.dataframe[-1].value[["操作人", "操作"]].values.tolist() == [["赵管理员", "新增用户"]]
     by_label(at.selectbox, "操作人").select("全部")
     by_label(at.multiselect, "操作").select("login.failed")
     at.run()
     shown = at.dataframe[-1].value
     assert shown["操作"].tolist() == ["登录失败"]
     # The export of what is shown: the hostile actor name is neutralised in both formats.
-    frame = audit.for_display(audit.list_audit(store.cursor(), None, ("login.failed",)))
+    frame = audit.list_readable(store.cursor(), None, ("login.failed",))
     csv_text = export.to_csv_bytes(frame).decode("utf-8-sig")
     assert "'=hyperlink" in csv_text and ",=hyperlink" not in csv_text
     ws = openpyxl.load_workbook(io.BytesIO(export.to_xlsx_bytes(frame, "审计日志"))).active
-    assert ws["C2"].value == "'=hyperlink(\"http://evil\")" and ws["C2"].data_type == "s"
+    assert ws["B2"].value == "'=hyperlink(\"http://evil\")" and ws["B2"].data_type == "s"
+    assert "." not in str(ws["A2"].value)  # exported to the second, no microseconds
     assert [b.label for b in at.get("download_button")] == ["导出 Excel", "导出 CSV"]
 
 
