@@ -149,7 +149,7 @@ def _audit() -> None:
                                 "说明": st.column_config.TextColumn(width="large")})
     stamp = dt.datetime.now(TZ).strftime("%Y%m%d")
     left, right = st.columns(2)
-    left.download_button("导出 Excel", export.to_xlsx_bytes(shown, "审计日志"), file_name=f"审计日志_{stamp}.xlsx",
+    left.download_button("导出 Excel", export.to_xlsx_bytes(shown, "审计日志", title=f"审计日志 · {period}"), file_name=f"审计日志_{stamp}.xlsx",
                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="audit_xlsx")
     right.download_button("导出 CSV", export.to_csv_bytes(shown), file_name=f"审计日志_{stamp}.csv",
                           mime="text/csv", key="audit_csv")

@@ -64,7 +64,7 @@ def page() -> None:
             st.session_state["risk_picked"] = chosen
             st.session_state["risk_building"] = chosen
     st.caption("点击表格中的一行，可在下方查看该楼宇的因子明细、等级历史和人工调整。")
-    st.download_button("导出评级清单（Excel）", grade.export_xlsx(shown, day, street),
+    st.download_button("导出评级清单（Excel）", grade.export_xlsx(shown, day, street, data.store().is_sample()),
                        file_name=f"楼宇风险分级_{street or '全部街道'}_{day.isoformat()}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     if shown.empty:

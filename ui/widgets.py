@@ -130,7 +130,10 @@ def grade_badge(grade: object) -> str:
 def downloads(frame: pd.DataFrame, name: str, key: str) -> None:
     """The data behind a chart or table as xlsx and UTF-8-BOM CSV (formula-like cells neutralised)."""
     row = st.container(horizontal=True)
-    row.download_button("下载 Excel", export.to_xlsx_bytes(frame, name[:31]), file_name=f"{name}.xlsx",
+    title = name.replace("_", " · ")  # 复工曲线 · 虹桥街道 · 按行业 · 2020-03-31: what, scope, as-of day
+    row.download_button("下载 Excel", export.to_xlsx_bytes(frame, name.split("_")[0][:31], title=title,
+                                                          sample=data.store().is_sample()),
+                         file_name=f"{name}.xlsx",
                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                          key=f"{key}-xlsx", icon=":material/download:", on_click="ignore")
     row.download_button("下载 CSV", export.to_csv_bytes(frame), file_name=f"{name}.csv", mime="text/csv",

@@ -548,42 +548,22 @@ def overrides(cur: duckdb.DuckDBPyConnection, building_id: str | None = None) ->
 
 # -- export ----------------------------------------------------------------------------------
 
-def export_xlsx(frame: pd.DataFrame, day: dt.date, street: str | None) -> bytes:
-    """The graded list for printed briefings: Chinese headers, widths set, opens cleanly in Excel."""
-    import xlsxwriter
+def export_xlsx(frame: pd.DataFrame, day: dt.date, street: str | None, sample: bool = False) -> bytes:
+    """The graded list for printed briefings, through the one export helper (title row with scope and day,
+    frozen header, widths; grades with their shape so they read without colour)."""
+    from pipelines.core.export import to_xlsx_bytes
 
-    columns = [("楼宇编号", "building_id"), ("楼宇名称", "building_name"), ("所属街道", "street"),
-               ("风险等级", "grade"), ("计算等级", "computed_grade"), ("评分", "score"), ("前一日等级", "previous_grade"),
-               ("主要原因", "main_reason"), ("人工调整", "override")]
-    buffer = io.BytesIO()
-    wb = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
-                                      "strings_to_urls": False})
-    ws = wb.add_worksheet("风险分级")
-    title = wb.add_format({"bold": True, "font_size": 14})
-    head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
-    fills = {g: wb.add_format({"font_color": s["color"], "bold": True}) for g, s in GRADE_STYLE.items()}
-    ws.write(0, 0, f"{street or '全部街道'}楼宇风险分级（{day.year}年{day.month}月{day.day}日）", title)
-    ws.write_row(1, 0, [c for c, _ in columns], head)
-    for r, row in enumerate(frame.itertuples(index=False), start=2):
-        for c, (_, key) in enumerate(columns):
-            value = getattr(row, key)
-            if key in ("grade", "computed_grade", "previous_grade") and isinstance(value, str):
-                ws.write_string(r, c, f"{GRADE_STYLE[value]['shape']} {value}", fills.get(value))
-            elif key == "score":
-                ws.write_number(r, c, round(float(value), 1))
-            elif key == "override":
-                ws.write_string(r, c, "是" if value else "")
-            else:
-                ws.write_string(r, c, safe_cell("" if value is None or (isinstance(value, float) and pd.isna(value))
-                                                else str(value)))
-    ws.set_column(0, 0, 11)
-    ws.set_column(1, 1, 22)
-    ws.set_column(2, 6, 11)
-    ws.set_column(7, 7, 48)
-    ws.freeze_panes(2, 0)
-    ws.autofilter(1, 0, 1 + len(frame), len(columns) - 1)
-    wb.close()
-    return buffer.getvalue()
+    def shown(value: object) -> str:
+        return f"{GRADE_STYLE[value]['shape']} {value}" if isinstance(value, str) and value in GRADE_STYLE else ""
+
+    table = pd.DataFrame({
+        "楼宇编号": frame["building_id"], "楼宇名称": frame["building_name"], "所属街道": frame["street"],
+        "风险等级": frame["grade"].map(shown), "计算等级": frame["computed_grade"].map(shown),
+        "评分": frame["score"].astype(float).round(1), "前一日等级": frame["previous_grade"].map(shown),
+        "主要原因": frame["main_reason"].fillna(""), "人工调整": frame["override"].map(lambda v: "是" if v else ""),
+    })
+    return to_xlsx_bytes(table, "风险分级", title=f"{street or '全部街道'}楼宇风险分级（{day.year}年{day.month}月{day.day}日）",
+                         sample=sample)
 
 
 def safe_cell(text: str) -> str:
