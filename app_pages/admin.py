@@ -144,16 +144,17 @@ def _audit() -> None:
     since = cols[2].date_input("起始日期", value=None, format="YYYY/MM/DD", key="audit_since")
     until = cols[3].date_input("截止日期", value=None, format="YYYY/MM/DD", key="audit_until")
     with data.cursor() as cur:  # not cached: logins are audited without changing the data version
-        frame = session.protect(audit.list_audit(cur, None if actor == "全部" else actor, tuple(actions) or None,
-                                                 since, until))
-    shown = audit.for_display(frame)
+        shown = session.protect(audit.list_readable(cur, None if actor == "全部" else actor, tuple(actions) or None,
+                                                    since, until))
     period = f"{cn_date(since)}至{cn_date(until)}" if since or until else "全部日期"
     st.caption(f"共 {len(shown):,} 条（{period}）" + (f"，下表显示最近 {SHOWN_ROWS:,} 条，导出包含全部"
                                                     if len(shown) > SHOWN_ROWS else ""))
-    st.dataframe(shown.head(SHOWN_ROWS), hide_index=True, width="stretch")
+    st.dataframe(shown.head(SHOWN_ROWS), hide_index=True, width="stretch",
+                 column_config={"时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
+                                "说明": st.column_config.TextColumn(width="large")})
     stamp = dt.datetime.now(TZ).strftime("%Y%m%d")
     left, right = st.columns(2)
-    left.download_button("导出 Excel", export.to_xlsx_bytes(shown, "审计日志"), file_name=f"审计日志_{stamp}.xlsx",
+    left.download_button("导出 Excel", export.to_xlsx_bytes(shown, "审计日志", title=f"审计日志 · {period}"), file_name=f"审计日志_{stamp}.xlsx",
                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="audit_xlsx")
     right.download_button("导出 CSV", export.to_csv_bytes(shown), file_name=f"审计日志_{stamp}.csv",
                           mime="text/csv", key="audit_csv")

@@ -12,7 +12,7 @@ from pipelines.situation import metrics
 from pipelines.grading import risk
 from pipelines.core.contract import CHECK_AREAS, CHECK_ITEMS_TOTAL
 from ui import charts, data
-from ui.widgets import building_label, cn_date, day_picker, delta_int, delta_pct, downloads, grade_badge, guarded, md, page_header, pct, short_date, street_filter
+from ui.widgets import building_label, change_metric, cn_date, day_picker, downloads, grade_badge, guarded, md, page_header, pct, short_date, street_filter
 
 
 def pick_building():
@@ -104,19 +104,20 @@ def page() -> None:
     # -- today's figures and curves ------------------------------------------------------------------
     curve = data.query(metrics.curve, "all", None, building_id, day)
     today = curve[curve["day"] == day]
-    before = curve[curve["day"] == day - pd.Timedelta(days=1)]
+    before = curve[curve["day"] == metrics.comparison_day(day)[0]]
+    compared = metrics.comparison_text(day)
     cols = st.columns(4)
     if today.empty:
         st.warning(f"{cn_date(day)} 本楼宇没有返岗日报。")
     else:
         t = today.iloc[0]
         b = before.iloc[0] if not before.empty else None
-        cols[0].metric("企业复工率", pct(t["company_rate"]), delta_pct(t["company_rate"], b["company_rate"])
-                       if b is not None else None)
-        cols[1].metric("人员返岗率", pct(t["staff_rate"]), delta_pct(t["staff_rate"], b["staff_rate"])
-                       if b is not None else None)
-        cols[2].metric("在岗人数", f"{int(t['on_site']):,}", delta_int(int(t["on_site"]), int(b["on_site"]))
-                       if b is not None else None)
+        change_metric(cols[0], "企业复工率", pct(t["company_rate"]), t["company_rate"],
+                      None if b is None else b["company_rate"], rate=True, compared=compared)
+        change_metric(cols[1], "人员返岗率", pct(t["staff_rate"]), t["staff_rate"],
+                      None if b is None else b["staff_rate"], rate=True, compared=compared)
+        change_metric(cols[2], "在岗人数", f"{int(t['on_site']):,}", int(t["on_site"]),
+                      None if b is None else int(b["on_site"]), compared=compared)
         cols[3].metric("复工企业", f"{int(t['companies_back'])} / {int(t['companies'])}")
     if not curve.empty:
         both = pd.concat([pd.DataFrame({"day": curve["day"], "group_label": label, "value": curve[m],

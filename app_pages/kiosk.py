@@ -57,6 +57,10 @@ def curve_panel(day: dt.date, street: str | None, height: int) -> None:
     st.altair_chart(kiosk_theme(chart), width="stretch")
 
 
+# The wall's panels, in rotation order: (name, draw(day, street, height)). A new panel is one entry here.
+ROTATION: list[tuple[str, object]] = [("楼宇风险地图", map_panel), ("复工曲线", curve_panel)]
+
+
 def kiosk_theme(chart):
     """Large, light-on-dark text for a wall screen seen from 5 m."""
     return (chart.configure(background=kiosk.PANEL)
@@ -73,7 +77,8 @@ def board(config: kiosk.KioskSettings) -> None:
     day = data.latest_day()
     scope = config.street or "全部街道"
     updated = data.query(_last_change)
-    st.html(kiosk.header_html(scope, day, updated, now, config.stale_hours, data.store().is_sample()))
+    st.html(kiosk.header_html(scope, day, updated, now, config.stale_hours, data.store().is_sample(),
+                              metrics.comparison_text(day) if day else ""))
     if day is None:
         st.html('<div class="k-panel"><h3>还没有返岗日报数据</h3></div>')
         return
@@ -81,35 +86,40 @@ def board(config: kiosk.KioskSettings) -> None:
     graded_day = data.query(grade.latest_graded_day)
     grades = data.query(grade.grades_on, graded_day, config.street) if graded_day else None
     counts = _counts(grades)
-    previous = data.query(grade.grades_on, graded_day - dt.timedelta(days=1), config.street) if graded_day else None
+    previous = (data.query(grade.grades_on, metrics.comparison_day(graded_day)[0], config.street) if graded_day
+                else None)
     st.html(kiosk.tiles_html(today, before, counts, _counts(previous) if previous is not None and len(previous)
-                             else None))
-    high = grades[grades["grade"] == "高"] if grades is not None else grades
+                             else None, _short_comparison(day)))
+    high = grades[grades["grade"] == "高"] if grades is not None else _empty_high()
+    now_s = time.time()
+    page = kiosk.panel_index(config.rotate_seconds or config.refresh_seconds, now_s, kiosk.page_count(len(high)))
     pinned = pinned_panel()
-    current = pinned if pinned is not None else kiosk.panel_index(config.rotate_seconds, time.time())
+    current = pinned if pinned is not None else kiosk.panel_index(config.rotate_seconds, now_s, len(kiosk.PANELS))
     if current == EPIDEMIC_PANEL and (pinned is not None or config.rotate_seconds > 0):
         situation.epidemic_wall(config.street, 720)  # the 防疫专项 panel takes the whole width
         st.html(kiosk.dots_html(list(kiosk.PANELS), EPIDEMIC_PANEL))
     elif pinned is not None or config.rotate_seconds > 0:
         left, right = st.columns([3, 2], gap="small")
         with left:
-            if current == 0:
-                map_panel(day, config.street, 680)
-            else:
-                curve_panel(day, config.street, 680)
+            ROTATION[current][1](day, config.street, 680)
             st.html(kiosk.dots_html(list(kiosk.PANELS), current))
         with right:
-            st.html(kiosk.high_list_html(high if high is not None else _empty_high()))
+            st.html(kiosk.high_list_html(high, page))
     else:
-        left, middle, right = st.columns([5, 5, 4], gap="small")
-        with left:
-            map_panel(day, config.street, 716)
-        with middle:
-            curve_panel(day, config.street, 716)
-        with right:
-            st.html(kiosk.high_list_html(high if high is not None else _empty_high()))
+        columns = st.columns([5] * len(ROTATION) + [4], gap="small")
+        for column, (_, draw) in zip(columns, ROTATION, strict=False):
+            with column:
+                draw(day, config.street, 716)
+        with columns[-1]:
+            st.html(kiosk.high_list_html(high, page))
     events = data.query(feed.events, 20, config.street)
     st.html(kiosk.ticker_html(events))
+
+
+def _short_comparison(day: dt.date) -> str:
+    """'较3月27日' on a tile; the header names the kind of day (前一工作日 / 上周同日)."""
+    before, _ = metrics.comparison_day(day)
+    return f"较{before.month}月{before.day}日"
 
 
 def _last_change(cur) -> dt.datetime | None:

@@ -6,7 +6,8 @@ import streamlit as st
 from pipelines.situation import metrics
 from pipelines.grading import risk
 from ui import briefing, charts, data, situation
-from ui.widgets import building_link, cn_date, day_picker, delta_int, delta_pct, guarded, md, page_header, pct, short_date, street_filter
+from ui.widgets import (building_link, change_metric, cn_date, day_picker, guarded, md, page_header,
+                        pct, short_date, street_filter)
 
 
 @guarded
@@ -23,25 +24,29 @@ def page() -> None:
     with right:
         day = day_picker(as_of)
     today, before = data.query(metrics.headline, street, day)
+    known = before.reported  # no report on the day compared with: no change to show
     if not today.reported:
         st.warning(f"{cn_date(day)} 没有返岗日报，以下人数为 0。")
     scope = street or "全部街道"
-    st.caption(f"{md(scope)} · {cn_date(day)} · 变化均与前一日（{cn_date(before.day)}）相比")
+    compared = metrics.comparison_text(day)
+    st.caption(f"{md(scope)} · {cn_date(day)} · 变化{compared}；未办结诉求较前一日")
     row1 = st.columns(4)
     row1[0].metric("楼宇", f"{today.buildings:,}")
     row1[1].metric("企业", f"{today.companies:,}")
     row1[2].metric("员工总数", f"{today.staff:,}")
     requests_now, requests_before = data.query(metrics.requests_open, street, day)
-    row1[3].metric("未办结诉求", f"{requests_now.open_requests:,}",
-                   delta_int(requests_now.open_requests, requests_before.open_requests), delta_color="inverse",
-                   help=f"当日新增 {requests_now.new_requests} 件，办结 {requests_now.closed_requests} 件")
+    change_metric(row1[3], "未办结诉求", f"{requests_now.open_requests:,}", requests_now.open_requests,
+                  requests_before.open_requests, inverse=True, compared="较前一日",
+                  help=f"当日新增 {requests_now.new_requests} 件，办结 {requests_now.closed_requests} 件")
     row2 = st.columns(4)
-    row2[0].metric("企业复工率", pct(today.company_rate), delta_pct(today.company_rate, before.company_rate),
-                   help="当日有人在岗的企业 ÷ 企业总数")
-    row2[1].metric("人员返岗率", pct(today.staff_rate), delta_pct(today.staff_rate, before.staff_rate),
-                   help="当日在岗人数 ÷ 员工总数")
-    row2[2].metric("在岗人数", f"{today.on_site:,}", delta_int(today.on_site, before.on_site))
-    row2[3].metric("复工企业", f"{today.companies_back:,}", delta_int(today.companies_back, before.companies_back))
+    change_metric(row2[0], "企业复工率", pct(today.company_rate), today.company_rate, before.company_rate if known else None, rate=True,
+                  help="当日有人在岗的企业 ÷ 企业总数", compared=compared)
+    change_metric(row2[1], "人员返岗率", pct(today.staff_rate), today.staff_rate, before.staff_rate if known else None, rate=True,
+                  help="当日在岗人数 ÷ 员工总数", compared=compared)
+    change_metric(row2[2], "在岗人数", f"{today.on_site:,}", today.on_site, before.on_site if known else None, compared=compared)
+    change_metric(row2[3], "复工企业", f"{today.companies_back:,}", today.companies_back,
+                  before.companies_back if known else None,
+                  compared=compared)
     row3 = st.columns(5)
     counts = data.query(risk.grade_counts, day, street)
     for column, grade in zip(row3, risk.GRADES, strict=False):
@@ -51,11 +56,12 @@ def page() -> None:
             column.metric(label, "—", help="当日尚无风险评级")
         else:
             now = counts[0][grade]
-            column.metric(label, f"{now:,}", delta_int(now, counts[1][grade]) if counts[1] else None,
-                          delta_color="inverse" if grade in ("高", "中") else "normal")
-    row3[3].metric("居家观察人数", f"{today.home_observation:,}",
-                   delta_int(today.home_observation, before.home_observation), delta_color="inverse")
-    row3[4].metric("体温异常人数", f"{today.fever:,}", delta_int(today.fever, before.fever), delta_color="inverse")
+            change_metric(column, label, f"{now:,}", now, counts[1][grade] if counts[1] else None,
+                          inverse=grade in ("高", "中"), compared=compared)
+    change_metric(row3[3], "居家观察人数", f"{today.home_observation:,}", today.home_observation,
+                  before.home_observation if known else None, inverse=True, compared=compared)
+    change_metric(row3[4], "体温异常人数", f"{today.fever:,}", today.fever, before.fever if known else None, inverse=True,
+                  compared=compared)
 
     map_column, list_column = st.columns([1, 1])
     with map_column:
@@ -65,13 +71,13 @@ def page() -> None:
         st.caption("柱高 = 当日在岗人数；颜色与符号 = 风险等级（▲ 高 ◆ 中 ● 低，○ 未评级）。详见“楼宇地图”页。")
     with list_column:
         st.subheader("高风险楼宇")
-        high = data.query(risk.top_high, day, street, 10)
+        high = data.query(risk.top_high, day, street, None)
         if counts is None:
             st.info("当日尚无风险评级。")
         elif high.empty:
             st.success(f"{short_date(day)} 没有高风险楼宇。")
         else:
-            st.caption(f"共 {counts[0]['高']} 栋，按评分从高到低；主要原因为触发的硬性规则，或对评分贡献最大的因素。")
+            st.caption(f"共 {len(high)} 栋，全部列出（可滚动），按评分从高到低；主要原因为触发的硬性规则，或对评分贡献最大的因素。")
             with st.container(height=360, border=False):
                 for n, row in enumerate(high.itertuples(index=False), start=1):
                     change = ""

@@ -64,7 +64,7 @@ def page() -> None:
             st.session_state["risk_picked"] = chosen
             st.session_state["risk_building"] = chosen
     st.caption("点击表格中的一行，可在下方查看该楼宇的因子明细、等级历史和人工调整。")
-    st.download_button("导出评级清单（Excel）", grade.export_xlsx(shown, day, street),
+    st.download_button("导出评级清单（Excel）", grade.export_xlsx(shown, day, street, data.store().is_sample()),
                        file_name=f"楼宇风险分级_{street or '全部街道'}_{day.isoformat()}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     if shown.empty:
@@ -91,6 +91,8 @@ def building_detail(row: pd.Series, day: dt.date) -> None:
         until = f"，至 {cn_date(row['override_expires'])}" if pd.notna(row["override_expires"]) else "，长期有效"
         st.warning(f"✎ 人工调整为 {grade_text(row['grade'])}（计算结果为 {grade_text(row['computed_grade'])}）："
                    f"{md(row['override_reason'])}　— {md(row['override_by'])}{until}")
+    if isinstance(row["damping_note"], str) and row["damping_note"]:
+        st.info(f"降级缓冲：{md(row['damping_note'])}", icon=":material/timelapse:")
     if isinstance(row["rule"], str) and row["rule"]:
         st.error(f"硬性规则：{md(row['rule'])}（{md(row['rule_detail'])}），等级至少为 {grade_text(row['computed_grade'])}")
     factors = data.query(grade.building_factors, row["building_id"], day)
@@ -169,18 +171,23 @@ def what_if(day: dt.date, street: str | None) -> None:
         cols = st.columns(4)
         for i, f in enumerate(config.factors.values()):
             weights[f.key] = cols[i % 4].number_input(f.label, 0.0, 1.0, f.weight, 0.01, key=f"w_{f.key}")
-        cols = st.columns(2)
+        cols = st.columns(3)
         high = cols[0].number_input("高风险阈值（评分 ≥）", 1.0, 100.0, config.high, 1.0, key="w_high")
         medium = cols[1].number_input("中风险阈值（评分 ≥）", 0.0, 99.0, config.medium, 1.0, key="w_medium")
+        damping = cols[2].number_input("降级缓冲（连续低于阈值天数）", 1, 14, config.damping_days, 1, key="w_damping",
+                                       help="等级上调立即生效；下调须连续这么多天低于阈值（1 = 不缓冲）")
         total = sum(weights.values())
         if abs(total - 1) > 0.001:
             st.warning(f"权重之和为 {total:.2f}，须为 1 才能保存；试算照常进行。")
-        trial_config = grade.config_with(config, weights, high, medium)
+        trial_config = grade.config_with(config, weights, high, medium, int(damping))
         with data.cursor() as cur:
             trial = grade.what_if(cur, trial_config, day, street)
+            undamped, damped = grade.flaps_avoided(cur, trial_config, day, street)
         moved = trial[trial["trial_changed"]]
         up = int((moved["trial_grade"].map(_rank) > moved["computed_grade"].map(_rank)).sum())
         st.markdown(f"按试算配置，**{len(moved)}** 栋楼宇等级会变化（上调 {up}，下调 {len(moved) - up}）。")
+        st.markdown(f"近 28 天等级变化 **{damped}** 次；不缓冲为 {undamped} 次，"
+                    f"避免来回变化 **{undamped - damped}** 次。")
         if len(moved):
             st.dataframe(style_grades(pd.DataFrame({
                 "楼宇": moved["building_name"], "街道": moved["street"],
@@ -194,6 +201,7 @@ def what_if(day: dt.date, street: str | None) -> None:
             st.caption("提议新配置需要分析员或领导角色；试算不受影响。")
         st.caption("提议不会立即生效：须由另一位全区范围的领导审批，批准后全区所有楼宇按新配置重新评级。")
         unchanged = (trial_config.high == config.high and trial_config.medium == config.medium
+                     and trial_config.damping_days == config.damping_days
                      and weights == {k: f.weight for k, f in config.factors.items()})
         if st.button("提交配置提议", disabled=not may_propose or abs(total - 1) > 0.001 or unchanged):
             try:

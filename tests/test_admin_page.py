@@ -128,24 +128,27 @@ def test_audit_list_filters_and_exports(admin_db):
     at = admin_page()
     table = at.dataframe[-1].value
     assert table["操作"].tolist() == ["登录失败", "新增用户", "新增用户"]
-    # what was typed is never stored (it may be a password or a formula): only its hash, as the target
-    assert table["操作人"].tolist() == ["（未知用户）", "boss", "cli:root"]
-    assert table["对象"].iloc[0] == accounts.account_key("=HYPERLINK(\"http://evil\")")
+    # what was typed is never stored (it may be a password or a formula): people by name, each row a sentence
+    assert table["操作人"].tolist() == ["（未知用户）", "赵管理员", "cli:root"]
+    assert table["说明"].tolist()[1:] == ["赵管理员 新增用户 李（li），角色 领导",
+                                        "cli:root 新增用户 赵管理员（boss），角色 管理员"]
+    assert "hyperlink" not in table["说明"].iloc[0].lower()
     by_label(at.selectbox, "操作人").select("boss")
     at.run()
-    assert at.dataframe[-1].value[["操作人", "操作", "对象"]].values.tolist() == [["boss", "新增用户", "li"]]
+    assert at.dataframe[-1].value[["操作人", "操作"]].values.tolist() == [["赵管理员", "新增用户"]]
     by_label(at.selectbox, "操作人").select("全部")
     by_label(at.multiselect, "操作").select("login.failed")
     at.run()
     shown = at.dataframe[-1].value
     assert shown["操作"].tolist() == ["登录失败"]
     # The export of what is shown: a formula-like cell is neutralised in both formats.
-    frame = audit.for_display(audit.list_audit(store.cursor(), None, ("login.failed",)))
+    frame = audit.list_readable(store.cursor(), None, ("login.failed",))
     frame["操作人"] = "=hyperlink(\"http://evil\")"
     csv_text = export.to_csv_bytes(frame).decode("utf-8-sig")
     assert "'=hyperlink" in csv_text and ",=hyperlink" not in csv_text
     ws = openpyxl.load_workbook(io.BytesIO(export.to_xlsx_bytes(frame, "审计日志"))).active
-    assert ws["C2"].value == "'=hyperlink(\"http://evil\")" and ws["C2"].data_type == "s"
+    assert ws["B3"].value == "'=hyperlink(\"http://evil\")" and ws["B3"].data_type == "s"
+    assert ws["A3"].value.microsecond == 0  # exported to the second
     assert [b.label for b in at.get("download_button")] == ["导出 Excel", "导出 CSV"]
 
 

@@ -94,9 +94,10 @@ def test_xlsx_export_has_no_formulas():
     # xlsx stores a carriage return as _x000D_ (Excel shows it as one); openpyxl does not decode it
     values = [[c.value.replace("_x000D_", "\r") if isinstance(c.value, str) else c.value for c in row]
               for row in ws.iter_rows()]
-    assert values[0] == ["text", "number", "plain", "'=header"]
-    assert [r[0] for r in values[1:]] == ["'" + v for v in DANGEROUS]
-    assert [r[1] for r in values[1:]] == [-1, 2, -3, 4, 5, 6, 7]
+    assert values[0][0] == "审计日志"  # the title row
+    assert values[1] == ["text", "number", "plain", "'=header"]
+    assert [r[0] for r in values[2:]] == ["'" + v for v in DANGEROUS]
+    assert [r[1] for r in values[2:]] == [-1, 2, -3, 4, 5, 6, 7]
     assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)  # not one formula cell
 
 
@@ -104,5 +105,22 @@ def test_xlsx_export_types():
     frame = pd.DataFrame({"when": pd.to_datetime(["2020-02-17 09:30:00"]), "flag": [True], "n": [1.5],
                           "missing": [None]})
     ws = openpyxl.load_workbook(io.BytesIO(export.to_xlsx_bytes(frame))).active
-    row = [c.value for c in ws[2]]
+    row = [c.value for c in ws[3]]  # title, header, then the data
     assert row[0].isoformat() == "2020-02-17T09:30:00" and row[1] is True and row[2] == 1.5 and row[3] is None
+
+
+def test_xlsx_export_is_ready_to_hand_over():
+    """A title row with scope and as-of day (示例数据 on the sample), the header frozen under it, rates as
+    percentages, dates as dates, columns as wide as their content."""
+    frame = pd.DataFrame({"日期": [pd.Timestamp("2020-03-31").date()], "所属街道": ["虹桥街道"],
+                          "人员返岗率": [0.7752], "company_rate": [0.988], "在岗人数": [12825],
+                          "楼宇名称": ["上海虹桥临空经济示范区管理委员会综合服务大楼"]})
+    ws = openpyxl.load_workbook(io.BytesIO(export.to_xlsx_bytes(
+        frame, "复工曲线", title="复工曲线 · 虹桥街道 · 2020-03-31", sample=True))).active
+    assert ws["A1"].value == "复工曲线 · 虹桥街道 · 2020-03-31（示例数据）"
+    assert [c.value for c in ws[2]] == list(frame.columns)
+    assert ws.freeze_panes == "A3"
+    assert ws["C3"].value == 0.7752 and ws["C3"].number_format == "0.0%"
+    assert ws["D3"].number_format == "0.0%" and ws["E3"].number_format == "General"
+    assert ws["A3"].is_date and ws["A3"].number_format == "yyyy-mm-dd"
+    assert ws.column_dimensions["F"].width >= 40 > ws.column_dimensions["E"].width

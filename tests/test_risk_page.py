@@ -153,13 +153,22 @@ def test_what_if(risk_db, cur):
     config = tomllib.loads((ROOT / "grading.toml").read_text(encoding="utf-8"))
     high, medium = config["thresholds"]["high"], config["thresholds"]["medium"]
     extra = 0.5 - config["factors"]["measures"]["weight"]
-    rows = latest(cur, "select g.computed_grade, g.score + ? * f.points from building_grades g "
-                       "join building_factors f using (day, building_id) "
-                       "where g.day = $latest and f.factor = 'measures'", [extra])
-    expected = 0
-    for computed, score in rows:
+    # With damping (grading.toml [damping]) the trial grade is the highest trial grade of the last N graded days.
+    damping = config["damping"]["down_after_days"]
+    rows = cur.execute("select g.building_id, g.day, g.raw_grade, g.computed_grade, g.score + ? * f.points "
+                       "from building_grades g join building_factors f using (day, building_id) "
+                       "where f.factor = 'measures' and g.day in (select distinct day from building_grades "
+                       "where day <= (select max(day) from building_grades where day <= (select day from as_of_day)) "
+                       "order by day desc limit ?) order by g.building_id, g.day", [extra, damping]).fetchall()
+    last_day = max(r[1] for r in rows)
+    trial: dict[str, int] = {}
+    today: dict[str, str] = {}
+    for building, day, raw, computed, score in rows:
         by_score = "高" if score >= high else "中" if score >= medium else "低"
-        expected += RANK[by_score] > RANK[computed]
+        trial[building] = max(trial.get(building, 0), RANK[by_score], RANK[raw])
+        if day == last_day:
+            today[building] = computed
+    expected = sum(trial[b] > RANK[g] for b, g in today.items())
     assert expected > 0
 
     at.number_input(key="w_measures").set_value(0.5).run()

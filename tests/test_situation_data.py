@@ -327,14 +327,16 @@ def test_feed_names_stay_plain_text(tmp_path):
 
 
 def test_feed_grade_changes_are_the_day_to_day_changes_of_computed_grades(cur):
+    # The sample is built by uploads that only add days: every change it announced still holds, once each.
     grades = cur.execute("select day, building_id, computed_grade from building_grades order by building_id, day").df()
     grades["before"] = grades.groupby("building_id")["computed_grade"].shift()
     changes = grades[grades["before"].notna() & (grades["before"] != grades["computed_grade"])]
     names = dict(cur.execute("select building_id, building_name from buildings").fetchall())
     events = feed.events(cur, 10_000, kinds=["grade"])
     assert len(events) == len(changes) > 0
-    expected = sorted(f"{names[b]} 风险等级 {was} → {now}" for b, was, now in
-                      zip(changes["building_id"], changes["before"], changes["computed_grade"], strict=True))
+    expected = sorted(f"{pd.Timestamp(d).month}月{pd.Timestamp(d).day}日 {names[b]} 风险等级 {was} → {now}"
+                      for d, b, was, now in zip(changes["day"], changes["building_id"], changes["before"],
+                                                changes["computed_grade"], strict=True))
     assert sorted(events["title"]) == expected
-    days = [pd.Timestamp(d).date() for d in events["day"]]
-    assert days == sorted(days, reverse=True)
+    keys = [(pd.Timestamp(a), pd.Timestamp(d).date()) for a, d in zip(events["recorded_at"], events["day"], strict=True)]
+    assert keys == sorted(keys, reverse=True)  # the newest write first, then the newest day

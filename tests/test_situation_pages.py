@@ -91,6 +91,21 @@ def layer(spec: dict, layer_id: str) -> dict:
 
 # -- 态势总览 ---------------------------------------------------------------------------------------
 
+def test_overview_compares_a_monday_with_friday_and_a_saturday_with_the_saturday_before(cur):
+    at = run("overview.py")
+    monday, friday = dt.date(2020, 2, 17), dt.date(2020, 2, 14)
+    at.date_input[0].set_value(monday).run()
+    shown = metrics(at)
+    expected, before = street_figures(cur, None, monday), street_figures(cur, None, friday)
+    assert shown["人员返岗率"][1] == f"{(expected['staff_rate'] - before['staff_rate']) * 100:+.1f} 个百分点"
+    assert shown["在岗人数"][1] == f"{expected['on_site'] - before['on_site']:+,}"
+    assert any("变化较前一工作日（2月14日）" in c.value for c in at.caption)
+    at.date_input[0].set_value(dt.date(2020, 2, 15)).run()  # Saturday: the Saturday before has no report
+    shown = metrics(at)
+    assert not shown["人员返岗率"][1] and not shown["在岗人数"][1]
+    assert any("变化较上周同日（2月8日）" in c.value for c in at.caption)
+
+
 def test_overview_figures_for_all_streets_then_one_street_and_an_earlier_day(cur):
     at = run("overview.py")
     shown = metrics(at)
@@ -101,7 +116,7 @@ def test_overview_figures_for_all_streets_then_one_street_and_an_earlier_day(cur
     assert shown["在岗人数"] == (f"{expected['on_site']:,}", f"{expected['on_site'] - before['on_site']:+,}")
     for grade, label in (("高", "▲ 高风险楼宇"), ("中", "◆ 中风险楼宇"), ("低", "● 低风险楼宇")):
         now, was = grade_count(cur, None, LAST, grade), grade_count(cur, None, LAST - dt.timedelta(days=1), grade)
-        assert shown[label] == (str(now), f"{now - was:+,}")
+        assert shown[label] == (str(now), f"{now - was:+,}" if now != was else "持平")  # no arrow on a zero change
     assert shown["未办结诉求"][0] == str(open_requests(cur, None, LAST))
 
     day = dt.date(2020, 2, 14)

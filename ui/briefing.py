@@ -110,8 +110,8 @@ def _map(b: Briefing) -> alt.LayerChart:
         width=520, height=420, title="楼宇风险分布（点大小 = 在岗人数）")
 
 
-def _high_list(b: Briefing, limit: int = 10) -> alt.Chart:
-    high = b.grades[b.grades["grade"] == "高"].head(limit)
+def _high_list(b: Briefing) -> alt.Chart:
+    high = b.grades[b.grades["grade"] == "高"]  # all of them, with the total in the title
     if high.empty:
         frame = pd.DataFrame([{"i": 0, "text": "今日无高风险楼宇"}])
     else:
@@ -119,7 +119,7 @@ def _high_list(b: Briefing, limit: int = 10) -> alt.Chart:
                               for i, r in enumerate(high.itertuples(index=False))])
     return alt.Chart(frame).mark_text(align="left", fontSize=14, font=FONT, color="#111827").encode(
         y=alt.Y("i:O", axis=None), text="text:N", x=alt.value(0),
-    ).properties(width=1100, height=24 * len(frame), title="高风险楼宇及主要原因")
+    ).properties(width=1100, height=24 * len(frame), title=f"高风险楼宇及主要原因（共 {len(high)} 栋）")
 
 
 def _epidemic(b: Briefing) -> alt.HConcatChart | None:

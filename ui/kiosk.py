@@ -56,6 +56,7 @@ footer, #MainMenu {{ display: none !important; }}
 .k-panel {{ background: {PANEL}; border-radius: 10px; padding: 12px 16px; height: 716px; box-sizing: border-box;
   overflow: hidden; }}
 .k-panel h3 {{ font-size: 26px; margin: 0 0 8px 0; color: {TEXT}; font-weight: 600; }}
+.k-count {{ font-size: 20px; color: {MUTED}; font-weight: 400; margin-left: 12px; }}
 .k-row {{ display: grid; grid-template-columns: 46px 1fr 72px; gap: 8px; align-items: baseline;
   border-bottom: 1px solid #22304a; padding: 7px 0; }}
 .k-rank {{ font-size: 24px; color: {MUTED}; }}
@@ -74,13 +75,18 @@ footer, #MainMenu {{ display: none !important; }}
 """
 
 
-PANELS = ("楼宇风险地图", "复工曲线", "防疫专项")  # the rotating panels, in order
+PANELS = ("楼宇风险地图", "复工曲线", "防疫专项")  # the rotating panels, in order (app_pages/kiosk.py)
+HIGH_PER_PAGE = 8  # high-risk buildings per page of the wall's list (a page per rotation step)
 
 
-def panel_index(rotate_seconds: int, now: float) -> int:
-    """Which rotating panel is on: follows the wall clock, so a rerun or refresh never loses the position
-    and every screen showing the same URL shows the same panel."""
-    return 0 if rotate_seconds <= 0 else int(now // rotate_seconds) % len(PANELS)
+def panel_index(rotate_seconds: int, now: float, count: int = len(PANELS)) -> int:
+    """Which of `count` rotating panels (or list pages) is on: follows the wall clock, so a rerun or refresh
+    never loses the position and every screen showing the same URL shows the same panel."""
+    return 0 if rotate_seconds <= 0 or count <= 0 else int(now // rotate_seconds) % count
+
+
+def page_count(total: int, per_page: int = HIGH_PER_PAGE) -> int:
+    return max(1, -(-total // per_page))
 
 
 @dataclass(frozen=True)
@@ -96,7 +102,7 @@ def esc(value: object) -> str:
 
 
 def header_html(scope: str, as_of: dt.date | None, updated_at: dt.datetime | None, now: dt.datetime,
-                stale_hours: float, sample: bool = False) -> str:
+                stale_hours: float, sample: bool = False, compared: str = "") -> str:
     as_of_text = "—" if as_of is None else f"{as_of.year}年{as_of.month}月{as_of.day}日"
     updated = "—" if updated_at is None else f"{updated_at.month}月{updated_at.day}日 {updated_at:%H:%M}"
     stale = ""
@@ -106,22 +112,23 @@ def header_html(scope: str, as_of: dt.date | None, updated_at: dt.datetime | Non
     mark = '<span class="k-sample">示例数据</span>' if sample else ""
     return (f'<div class="k-head"><div><span class="k-title">复工态势台</span>'
             f'<span class="k-scope">{esc(scope)}</span>{mark}</div>{stale}'
-            f'<div class="k-time">数据截至 <b>{as_of_text}</b> · 更新于 {updated}'
+            f'<div class="k-time">数据截至 <b>{as_of_text}</b>{" · 变化" + esc(compared) if compared else ""} · 更新于 {updated}'
             f'<span class="k-clock">{now:%H:%M}</span></div></div>')
 
 
-def _delta(today: float, before: float, pct: bool = False, inverse: bool = False) -> str:
+def _delta(today: float, before: float, compared: str, pct: bool = False, inverse: bool = False) -> str:
     change = today - before
     if abs(change) < (0.0005 if pct else 0.5):
-        return '<div class="k-delta">较前日持平</div>'
+        return f'<div class="k-delta">{compared}持平</div>'
     arrow = "↑" if change > 0 else "↓"
     good = (change > 0) != inverse
     text = f"{change * 100:+.1f} 个百分点" if pct else f"{change:+,.0f}"
-    return f'<div class="k-delta">较前日 <span class="{"k-down" if good else "k-up"}">{arrow} {text}</span></div>'
+    return f'<div class="k-delta">{compared} <span class="{"k-down" if good else "k-up"}">{arrow} {text}</span></div>'
 
 
-def tiles_html(today: Headline, before: Headline, grades: dict[str, int], grades_before: dict[str, int] | None
-               ) -> str:
+def tiles_html(today: Headline, before: Headline, grades: dict[str, int], grades_before: dict[str, int] | None,
+               compared: str = "较前日") -> str:
+    """The six figure tiles; `compared` says what each change is measured against (较前一工作日（3月27日）)."""
     def tile(label: str, value: str, delta: str) -> str:
         return f'<div class="k-tile"><div class="k-label">{label}</div><div class="k-value">{value}</div>{delta}</div>'
 
@@ -139,23 +146,27 @@ def tiles_html(today: Headline, before: Headline, grades: dict[str, int], grades
         for g in ("高", "中", "低"))
     parts = [
         tile("企业复工率", rate(today.company_rate),
-             _delta(today.company_rate or 0, before.company_rate or 0, pct=True)),
-        tile("人员返岗率", rate(today.staff_rate), _delta(today.staff_rate or 0, before.staff_rate or 0, pct=True)),
-        tile("在岗人数", f"{today.on_site:,}", _delta(today.on_site, before.on_site)),
+             _delta(today.company_rate or 0, before.company_rate or 0, pct=True, compared=compared)),
+        tile("人员返岗率", rate(today.staff_rate), _delta(today.staff_rate or 0, before.staff_rate or 0, pct=True, compared=compared)),
+        tile("在岗人数", f"{today.on_site:,}", _delta(today.on_site, before.on_site, compared=compared)),
         tile("复工企业", f"{today.companies_back:,} / {today.companies:,}",
-             _delta(today.companies_back, before.companies_back)),
-        f'<div class="k-tile"><div class="k-label">楼宇风险（较前日）</div>'
+             _delta(today.companies_back, before.companies_back, compared=compared)),
+        f'<div class="k-tile"><div class="k-label">楼宇风险</div>'
         f'<div class="k-grades">{grade_spans}</div></div>',
         tile("居家观察 / 体温异常", f"{today.home_observation:,} / {today.fever:,}",
-             _delta(today.home_observation, before.home_observation, inverse=True)),
+             _delta(today.home_observation, before.home_observation, inverse=True, compared=compared)),
     ]
     return f'<div class="k-tiles">{"".join(parts)}</div>'
 
 
-def high_list_html(high: pd.DataFrame, limit: int = 8) -> str:
+def high_list_html(high: pd.DataFrame, page: int = 0, per_page: int = HIGH_PER_PAGE) -> str:
+    """One page of the high-risk list, always with the total: 共 12 栋 · 第 1/2 页 (the rotation pages through)."""
     style = GRADE_STYLE["高"]
+    pages = page_count(len(high), per_page)
+    page = min(max(page, 0), pages - 1)
+    first = page * per_page
     rows = []
-    for i, row in enumerate(high.head(limit).itertuples(index=False), start=1):
+    for i, row in enumerate(high.iloc[first:first + per_page].itertuples(index=False), start=first + 1):
         rows.append(
             f'<div class="k-row"><span class="k-rank">{i}</span>'
             f'<span class="k-name"><span style="color:{style["color"]}">{style["shape"]}</span> '
@@ -164,8 +175,9 @@ def high_list_html(high: pd.DataFrame, limit: int = 8) -> str:
             f'<span class="k-reason">{esc(row.main_reason)}</span></div>')
     if not rows:
         rows.append('<div class="k-name">今日无高风险楼宇</div>')
-    more = f'<div class="k-dots">另有 {len(high) - limit} 栋高风险楼宇</div>' if len(high) > limit else ""
-    return f'<div class="k-panel"><h3>{style["shape"]} 高风险楼宇及主要原因</h3>{"".join(rows)}{more}</div>'
+    where = f" · 第 {page + 1}/{pages} 页" if pages > 1 else ""
+    count = f'<span class="k-count">共 {len(high)} 栋{where}</span>'
+    return f'<div class="k-panel"><h3>{style["shape"]} 高风险楼宇及主要原因 {count}</h3>{"".join(rows)}</div>'
 
 
 def ticker_html(events: pd.DataFrame) -> str:

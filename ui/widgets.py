@@ -91,6 +91,24 @@ def delta_int(today: int, before: int) -> str:
     return f"{today - before:+,}"
 
 
+def change_metric(column, label: str, value: str, today: float | None, before: float | None, *,
+                  rate: bool = False, inverse: bool = False, help: str | None = None,
+                  compared: str | None = None) -> None:
+    """st.metric with its change: no arrow and no colour on a zero change ("持平"), no change when either
+    side is unknown; `compared` says what the change is measured against (较前一工作日…)."""
+    if today is None or before is None:
+        column.metric(label, value, help=help)
+        return
+    change = today - before
+    flat = abs(change) < (0.0005 if rate else 0.5)
+    if flat:
+        column.metric(label, value, "持平", delta_color="off", delta_arrow="off", help=help,
+                      delta_description=compared)
+        return
+    column.metric(label, value, delta_pct(today, before) if rate else delta_int(int(today), int(before)),
+                  delta_color="inverse" if inverse else "normal", help=help, delta_description=compared)
+
+
 # -- shared parts of the situation pages -----------------------------------------------------------
 
 def short_date(day: dt.date | None) -> str:
@@ -114,7 +132,10 @@ def grade_badge(grade: object) -> str:
 def downloads(frame: pd.DataFrame, name: str, key: str) -> None:
     """The data behind a chart or table as xlsx and UTF-8-BOM CSV (formula-like cells neutralised)."""
     row = st.container(horizontal=True)
-    row.download_button("下载 Excel", export.to_xlsx_bytes(frame, name[:31]), file_name=f"{name}.xlsx",
+    title = name.replace("_", " · ")  # 复工曲线 · 虹桥街道 · 按行业 · 2020-03-31: what, scope, as-of day
+    row.download_button("下载 Excel", export.to_xlsx_bytes(frame, name.split("_")[0][:31], title=title,
+                                                          sample=data.store().is_sample()),
+                         file_name=f"{name}.xlsx",
                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                          key=f"{key}-xlsx", icon=":material/download:", on_click="ignore")
     row.download_button("下载 CSV", export.to_csv_bytes(frame), file_name=f"{name}.csv", mime="text/csv",

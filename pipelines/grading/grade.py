@@ -73,6 +73,7 @@ class GradingConfig:
     ageing_per_day: float = 0.02
     risky_trades: tuple[str, ...] = ()  # grading.toml factors.business_mix
     risky_weight: float = 0.0
+    damping_days: int = 1  # [damping] down_after_days: 1 = no damping
     text: str = field(default="", compare=False)
     version: int = 0  # 0: the file shipped with the code; n: grading_configs.version
 
@@ -90,7 +91,7 @@ def parse_config(text: str, version: int = 0) -> GradingConfig:
         raise UserError(f"评分配置不是有效的 TOML：{exc}") from None
     problems: list[str] = []
     for key in raw:
-        if key not in ("thresholds", "factors", "rules"):
+        if key not in ("thresholds", "factors", "rules", "damping"):
             problems.append(f"未知的配置项“{key}”")
     thresholds = raw.get("thresholds", {})
     for key in thresholds:
@@ -185,11 +186,19 @@ def parse_config(text: str, version: int = 0) -> GradingConfig:
                           days=int(value) if params[0] == "days" else None,
                           below=float(value) if params[0] == "below" else None,
                           enabled=bool(spec.get("enabled", True)))
+    damping = raw.get("damping", {})
+    for key in damping:
+        if key != "down_after_days":
+            problems.append(f"damping 下未知的配置项“{key}”")
+    damping_days = damping.get("down_after_days", 1)
+    if not isinstance(damping_days, int) or isinstance(damping_days, bool) or not 1 <= damping_days <= 14:
+        problems.append("damping.down_after_days 须为 1–14 的整数（1 = 不缓冲）")
+        damping_days = 1
     if problems:
         raise UserError("评分配置有误：" + "；".join(problems), "请修改后再保存")
     return GradingConfig(float(high), float(medium), factors, rules, stale_after_days=stale_after,
                          ageing_per_day=ageing, risky_trades=risky_trades, risky_weight=float(risky_weight),
-                         text=text, version=version)
+                         damping_days=damping_days, text=text, version=version)
 
 
 @functools.cache
@@ -218,19 +227,21 @@ def save_config(store: Store, text: str, actor: str, note: str = "") -> int:
         version = store.next_id(cur, "grading_config_seq", "grading_configs", "version")
         cur.execute("insert into grading_configs (version, config, created_by, note) values (?, ?, ?, ?)",
                     [version, text, actor, note])
+        moved = _write(cur, parse_config(config.text, version), None, announce=False)
         store.audit(cur, actor, "config.save", f"grading v{version}", {"version": before.version},
-                    {"version": version, "note": note})
-        _write(cur, parse_config(config.text, version), None)
+                    {"version": version, "note": note, "moved": moved})
     return version
 
 
 def config_with(config: GradingConfig, weights: dict[str, float] | None = None,
-                high: float | None = None, medium: float | None = None) -> GradingConfig:
-    """A what-if variant: other weights or thresholds, nothing saved."""
+                high: float | None = None, medium: float | None = None,
+                damping_days: int | None = None) -> GradingConfig:
+    """A what-if variant: other weights, thresholds or damping, nothing saved."""
     factors = {k: Factor(f.key, f.label, f.unit, (weights or {}).get(k, f.weight), f.xs, f.ys, f.missing_points)
                for k, f in config.factors.items()}
     return dataclasses.replace(config, high=config.high if high is None else high,
                                medium=config.medium if medium is None else medium, factors=factors, text="",
+                               damping_days=config.damping_days if damping_days is None else damping_days,
                                version=-1)
 
 
@@ -238,6 +249,7 @@ def config_to_toml(config: GradingConfig) -> str:
     """Write a configuration back as TOML (for saving a what-if)."""
     out = io.StringIO()
     out.write(f"[thresholds]\nhigh = {config.high:g}\nmedium = {config.medium:g}\n")
+    out.write(f"\n[damping]\ndown_after_days = {config.damping_days}\n")
     for f in config.factors.values():
         out.write(f"\n[factors.{f.key}]\nlabel = \"{f.label}\"\nunit = \"{f.unit}\"\nweight = {f.weight:g}\n")
         out.write("points = [" + ", ".join(f"[{x:g}, {y:g}]" for x, y in zip(f.xs, f.ys, strict=True)) + "]\n")
@@ -287,36 +299,85 @@ def _score_params(config: GradingConfig) -> dict[str, object]:
 
 def compute(cur: duckdb.DuckDBPyConnection, config: GradingConfig, since: dt.date | None = None,
             until: dt.date | None = None) -> None:
-    """Compute grades into temp tables computed_grades and computed_factors on this cursor. Writes nothing."""
+    """Compute grades into temp tables computed_grades and computed_factors on this cursor. Writes nothing.
+
+    Damping needs the undamped grades of the days before `since`: they are computed too (from `start`)
+    and dropped once the damped grades are known."""
+    start = since
+    if since is not None and config.damping_days > 1:
+        start = cur.execute("select coalesce(min(day), $since) from (select distinct day from building_grades "
+                            "where day < $since order by day desc limit $n)",
+                            {"since": since, "n": config.damping_days - 1}).fetchall()[0][0]
     cur.execute(f"create or replace temp table building_facts as {read_sql('grading/building_facts.sql')}",
-                {"since": since, "until": until, "stale_after_days": config.stale_after_days,
+                {"since": start, "until": until, "stale_after_days": config.stale_after_days,
                  "ageing_per_day": config.ageing_per_day,
                  "risky_trades": list(config.risky_trades), "risky_weight": config.risky_weight,
                  "check_items_total": CHECK_ITEMS_TOTAL, "fever_days": config.rules["fever"].days or 14})
     cur.register("grading_factors", _factor_table(config))
     cur.execute(read_sql("grading/factor_rows.sql"))
     cur.unregister("grading_factors")
-    cur.execute(f"create or replace temp table computed_grades as {read_sql('grading/score.sql')}",
+    cur.execute(f"create or replace temp table computed_grades_raw as {read_sql('grading/score.sql')}",
                 _score_params(config))
+    cur.execute(f"create or replace temp table computed_grades as {read_sql('grading/damped.sql')}",
+                {"since": since, "days": config.damping_days})
+    cur.execute("drop table computed_grades_raw")
+    if start != since:
+        cur.execute("delete from computed_factors where day < $since", {"since": since})
 
 
-def _write(cur: duckdb.DuckDBPyConnection, config: GradingConfig, since: dt.date | None) -> None:
+def _write(cur: duckdb.DuckDBPyConnection, config: GradingConfig, since: dt.date | None, *,
+           announce: bool = True) -> int:
+    """Replace the grades from `since` on by their recomputation; returns how many (day, building) grades
+    moved when `announce` is False (a configuration save: one event), else announces every day-to-day
+    change that is new as a grade event of the write just audited, and returns 0."""
     # Every reader sorts or looks rows up by key, so the rows may be written in any order: that lets
     # DuckDB use both cores for the temp tables and inserts (a full city regrade: 7 s -> 5 s).
     cur.execute("set session preserve_insertion_order = false")
+    moved = 0
     try:
         compute(cur, config, since)
+        cur.execute(f"create or replace temp table transitions_before as "
+                    f"{read_sql('derived/grade_transitions.sql')}", {"since": since})
+        if not announce:
+            cur.execute("create or replace temp table grades_before as select day, building_id, computed_grade "
+                        "from building_grades where $since is null or day >= $since", {"since": since})
         # Derived rows only: the grades of these days are replaced by their recomputation.
         cur.execute("delete from building_grades where $since is null or day >= $since", {"since": since})
         cur.execute("delete from building_factors where $since is null or day >= $since", {"since": since})
-        cur.execute("insert into building_grades select day, building_id, score, score_grade, computed_grade, "
-                    "rule_label, rule_detail, main_factor, ? from computed_grades", [config.version])
+        cur.execute("insert into building_grades (day, building_id, score, score_grade, computed_grade, rule, "
+                    "rule_detail, main_factor, config_version, raw_grade, damping_note) "
+                    "select day, building_id, score, score_grade, computed_grade, rule_label, rule_detail, "
+                    "main_factor, ?, raw_grade, damping_note from computed_grades", [config.version])
         cur.execute("insert into building_factors select * from computed_factors")
+        _announce(cur, since, announce)
+        if not announce:
+            moved = int(cur.execute(
+                "select count(*) from building_grades g full join grades_before b using (day, building_id) "
+                "where ($since is null or g.day >= $since or g.day is null) "
+                "and g.computed_grade is distinct from b.computed_grade", {"since": since}).fetchall()[0][0])
     finally:
         try:
             cur.execute("reset session preserve_insertion_order")
         except duckdb.TransactionException:
             pass  # a failed statement aborted the transaction; its cursor is closed with it
+    return moved
+
+
+def _announce(cur: duckdb.DuckDBPyConnection, since: dt.date | None, announce: bool) -> None:
+    """Keep grade_events to the day-to-day changes that hold now: a change the write undid is no longer
+    news (its event goes), a change the write made (present now, not before it) is announced once, as an
+    event of the write just audited — unless `announce` is False (a configuration save: one event)."""
+    cur.execute(f"create or replace temp table transitions_now as {read_sql('derived/grade_transitions.sql')}",
+                {"since": since})
+    cur.execute("delete from grade_events e where ($since is null or e.day >= $since) and not exists ("
+                "select 1 from transitions_now n where n.day = e.day and n.building_id = e.building_id "
+                "and n.before_grade = e.before_grade and n.after_grade = e.after_grade)", {"since": since})
+    if announce:
+        cur.execute("insert into grade_events select (select max(audit_id) from audit) as audit_id, n.* "
+                    "from transitions_now n anti join transitions_before b "
+                    "using (day, building_id, before_grade, after_grade)")
+    cur.execute("drop table transitions_before")
+    cur.execute("drop table transitions_now")
 
 
 @after_write(order=20)
@@ -361,6 +422,8 @@ def grades_on(cur: duckdb.DuckDBPyConnection, day: dt.date, street: str | None =
 def _reason(config: GradingConfig, row) -> str:
     if isinstance(row.override_reason, str) and row.override:
         return f"人工调整：{row.override_reason}"
+    if isinstance(row.damping_note, str) and row.damping_note.startswith("保持"):
+        return f"降级缓冲：{row.damping_note}"
     if isinstance(row.rule, str) and row.rule:
         return f"{row.rule}（{row.rule_detail}）"
     factor = config.factors.get(row.main_factor_key)
@@ -421,6 +484,26 @@ def what_if(cur: duckdb.DuckDBPyConnection, config: GradingConfig, day: dt.date,
     return merged
 
 
+def grade_changes(cur: duckdb.DuckDBPyConnection, config: GradingConfig, since: dt.date, until: dt.date,
+                  street: str | None = None) -> int:
+    """How many day-to-day grade changes `config` makes from `since` to `until` (buildings of `street`)."""
+    compute(cur, config, since, until)
+    return int(cur.execute(
+        "select count(*) from (select computed_grade, lag(computed_grade) over (partition by building_id "
+        "order by day) as before from computed_grades g where $street is null or building_id in "
+        "(select building_id from buildings where street = $street)) where before <> computed_grade",
+        {"street": street}).fetchall()[0][0])
+
+
+def flaps_avoided(cur: duckdb.DuckDBPyConnection, config: GradingConfig, day: dt.date, street: str | None = None,
+                  days: int = 28) -> tuple[int, int]:
+    """Grade changes over the `days` up to `day` without damping and with `config`'s damping: the what-if's
+    "flaps avoided" is the difference. Nothing is written."""
+    since = day - dt.timedelta(days=days - 1)
+    undamped = grade_changes(cur, dataclasses.replace(config, damping_days=1), since, day, street)
+    return undamped, grade_changes(cur, config, since, day, street)
+
+
 # -- overrides -------------------------------------------------------------------------------
 
 def set_override(store: Store, building_id: str, grade: str, reason: str, starts: dt.date,
@@ -468,42 +551,22 @@ def overrides(cur: duckdb.DuckDBPyConnection, building_id: str | None = None) ->
 
 # -- export ----------------------------------------------------------------------------------
 
-def export_xlsx(frame: pd.DataFrame, day: dt.date, street: str | None) -> bytes:
-    """The graded list for printed briefings: Chinese headers, widths set, opens cleanly in Excel."""
-    import xlsxwriter
+def export_xlsx(frame: pd.DataFrame, day: dt.date, street: str | None, sample: bool = False) -> bytes:
+    """The graded list for printed briefings, through the one export helper (title row with scope and day,
+    frozen header, widths; grades with their shape so they read without colour)."""
+    from pipelines.core.export import to_xlsx_bytes
 
-    columns = [("楼宇编号", "building_id"), ("楼宇名称", "building_name"), ("所属街道", "street"),
-               ("风险等级", "grade"), ("计算等级", "computed_grade"), ("评分", "score"), ("前一日等级", "previous_grade"),
-               ("主要原因", "main_reason"), ("人工调整", "override")]
-    buffer = io.BytesIO()
-    wb = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
-                                      "strings_to_urls": False})
-    ws = wb.add_worksheet("风险分级")
-    title = wb.add_format({"bold": True, "font_size": 14})
-    head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
-    fills = {g: wb.add_format({"font_color": s["color"], "bold": True}) for g, s in GRADE_STYLE.items()}
-    ws.write(0, 0, f"{street or '全部街道'}楼宇风险分级（{day.year}年{day.month}月{day.day}日）", title)
-    ws.write_row(1, 0, [c for c, _ in columns], head)
-    for r, row in enumerate(frame.itertuples(index=False), start=2):
-        for c, (_, key) in enumerate(columns):
-            value = getattr(row, key)
-            if key in ("grade", "computed_grade", "previous_grade") and isinstance(value, str):
-                ws.write_string(r, c, f"{GRADE_STYLE[value]['shape']} {value}", fills.get(value))
-            elif key == "score":
-                ws.write_number(r, c, round(float(value), 1))
-            elif key == "override":
-                ws.write_string(r, c, "是" if value else "")
-            else:
-                ws.write_string(r, c, safe_cell("" if value is None or (isinstance(value, float) and pd.isna(value))
-                                                else str(value)))
-    ws.set_column(0, 0, 11)
-    ws.set_column(1, 1, 22)
-    ws.set_column(2, 6, 11)
-    ws.set_column(7, 7, 48)
-    ws.freeze_panes(2, 0)
-    ws.autofilter(1, 0, 1 + len(frame), len(columns) - 1)
-    wb.close()
-    return buffer.getvalue()
+    def shown(value: object) -> str:
+        return f"{GRADE_STYLE[value]['shape']} {value}" if isinstance(value, str) and value in GRADE_STYLE else ""
+
+    table = pd.DataFrame({
+        "楼宇编号": frame["building_id"], "楼宇名称": frame["building_name"], "所属街道": frame["street"],
+        "风险等级": frame["grade"].map(shown), "计算等级": frame["computed_grade"].map(shown),
+        "评分": frame["score"].astype(float).round(1), "前一日等级": frame["previous_grade"].map(shown),
+        "主要原因": frame["main_reason"].fillna(""), "人工调整": frame["override"].map(lambda v: "是" if v else ""),
+    })
+    return to_xlsx_bytes(table, "风险分级", title=f"{street or '全部街道'}楼宇风险分级（{day.year}年{day.month}月{day.day}日）",
+                         sample=sample)
 
 
 def safe_cell(text: str) -> str:

@@ -106,10 +106,11 @@ def decide(store: Store, user: Principal, proposal_id: int, approve: bool, note:
         if approve:
             day = grade.latest_graded_day(cur)
             before = _grades(cur, day)
-            version = int(cur.execute("insert into grading_configs (config, created_by, note) values (?, ?, ?) "
-                                      "returning version", [row["config"], row["proposed_by"], row["reason"]]
-                                      ).fetchall()[0][0])
-            grade._write(cur, grade.parse_config(row["config"], version), None)
+            version = store.next_id(cur, "grading_config_seq", "grading_configs", "version")
+            cur.execute("insert into grading_configs (version, config, created_by, note) values (?, ?, ?, ?)",
+                        [version, row["config"], row["proposed_by"], row["reason"]])
+            # one feed event for the whole change (config.apply below), not one per moved grade
+            grade._write(cur, grade.parse_config(row["config"], version), None, announce=False)
             after = _grades(cur, day)
             joined = before.merge(after, on="building_id", how="outer", suffixes=("_before", "_after"))
             moved = int((joined["grade_before"] != joined["grade_after"]).sum())

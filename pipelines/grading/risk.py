@@ -13,6 +13,7 @@ import pandas as pd
 
 from pipelines.grading import grade as _grade
 from pipelines.grading.grade import GRADE_STYLE, GRADES
+from pipelines.situation.metrics import comparison_day
 
 UNGRADED = {"label": "未评级", "shape": "○", "color": "#9aa5b1"}
 
@@ -43,22 +44,23 @@ def grades_on(cur: duckdb.DuckDBPyConnection, day: dt.date, street: str | None =
 
 def grade_counts(cur: duckdb.DuckDBPyConnection, day: dt.date, street: str | None = None
                  ) -> tuple[dict[str, int], dict[str, int] | None] | None:
-    """High/medium/low counts on `day` and the day before (None when that day has no grades);
-    None when nothing is graded on `day`."""
+    """High/medium/low counts on `day` and on the day it is compared with (metrics.comparison_day; None when
+    that day has no grades); None when nothing is graded on `day`."""
     today = grades_on(cur, day, street)
     if today.empty:
         return None
-    before = grades_on(cur, day - dt.timedelta(days=1), street)
+    before = grades_on(cur, comparison_day(day)[0], street)
     return ({g: int((today["grade"] == g).sum()) for g in GRADES},
             {g: int((before["grade"] == g).sum()) for g in GRADES} if not before.empty else None)
 
 
-def top_high(cur: duckdb.DuckDBPyConnection, day: dt.date, street: str | None = None, limit: int = 10
+def top_high(cur: duckdb.DuckDBPyConnection, day: dt.date, street: str | None = None, limit: int | None = None
              ) -> pd.DataFrame:
-    """The high-risk buildings on `day`, highest score first, with their main reason."""
+    """The high-risk buildings on `day` (all of them, or the first `limit`), highest score first, with their
+    main reason."""
     frame = grades_on(cur, day, street)
     high = frame[frame["grade"] == "高"].sort_values(["score", "building_id"], ascending=[False, True])
-    return high.head(limit).reset_index(drop=True)
+    return (high if limit is None else high.head(limit)).reset_index(drop=True)
 
 
 def factors(cur: duckdb.DuckDBPyConnection, building_id: str, day: dt.date) -> pd.DataFrame:

@@ -1,6 +1,7 @@
 """实时播报: the latest events, newest first, as one list the feed page and the big screen's ticker share.
 
-Events: uploads committed (上传) and rolled back (撤销), grade changes (评级变化) and overrides (人工调整),
+Events: uploads committed (上传) and rolled back (撤销), grade changes (评级变化: grade_events, each announced
+once by the write that made it), configuration saves (评分配置, one event with how many grades moved) and overrides (人工调整),
 new and closed requests (新诉求 / 诉求办结), fever reports (体温异常). `recorded_at` is when an event entered the
 store; `day` is the date in the data it is about (null for uploads and rollbacks). Events are ordered by
 `at`, then by `day`, both newest first.
@@ -100,6 +101,11 @@ def _describe(row) -> tuple[str, str]:
             return f"{row.actor} 撤销了 {where} 的人工调整", f"原调整为 {before.get('grade', '')}"
         grade, was = after.get("grade", ""), before.get("grade") or "未评级"
         return f"{row.actor} 将 {where} 调整为 {grade}风险（原 {was}）", f"理由：{after.get('reason', '')}"
+    if row.kind == "config":
+        moved = after.get("moved")
+        note = after.get("note") or ""
+        what = f"改变了 {moved:,} 个楼宇日评级" if isinstance(moved, int) else "已按新配置重新评级"
+        return f"{row.actor} 保存评分配置 v{after.get('version', '')}，{what}", f"说明：{note}" if note else ""
     if row.kind == "grade":
         was, now = before.get("grade", ""), after.get("grade", "")
         why = after.get("rule") or factor_label(after.get("factor")) or ""
@@ -107,7 +113,9 @@ def _describe(row) -> tuple[str, str]:
         detail = f"评分 {score:.1f}" if isinstance(score, (int, float)) else ""
         if why:
             detail = f"{detail}；主因：{why}" if detail else f"主因：{why}"
-        return f"{where} 风险等级 {was} → {now}", detail
+        day = pd.Timestamp(row.day) if row.day is not None and not pd.isna(row.day) else None
+        on = f"{day.month}月{day.day}日 " if day is not None else ""
+        return f"{on}{where} 风险等级 {was} → {now}", detail
     if row.kind == "request":
         return (f"{where} {after.get('company', '')} 提出{after.get('category', '')}诉求",
                 str(after.get("content", "")))

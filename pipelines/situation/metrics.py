@@ -53,9 +53,29 @@ def streets(cur: duckdb.DuckDBPyConnection) -> list[str]:
     return [s for (s,) in cur.execute("select distinct street from buildings order by street").fetchall()]
 
 
+def comparison_day(day: dt.date) -> tuple[dt.date, str]:
+    """The day a day's figures are compared with, and what to call it: a working day with the working day
+    before it (a Monday with the Friday), a weekend day with the same weekday a week before (offices close
+    at weekends: a Saturday against a Friday would show a fall of half the staff that means nothing)."""
+    if day.weekday() >= 5:
+        return day - dt.timedelta(days=7), "上周同日"
+    before = day - dt.timedelta(days=1)
+    while before.weekday() >= 5:
+        before -= dt.timedelta(days=1)
+    return before, "前一工作日"
+
+
+def comparison_text(day: dt.date) -> str:
+    """'较前一工作日（3月27日）': what a change beside a figure of `day` is measured against."""
+    before, label = comparison_day(day)
+    return f"较{label}（{before.month}月{before.day}日）"
+
+
 def headline(cur: duckdb.DuckDBPyConnection, street: str | None, as_of: dt.date) -> tuple[Headline, Headline]:
-    """Figures for the as-of day and the day before, for one street or all streets (None)."""
-    result = cur.execute(read_sql("queries/headline.sql"), {"street": street, "as_of": as_of})
+    """Figures for the as-of day and the day it is compared with (comparison_day), for one street or all
+    streets (None)."""
+    result = cur.execute(read_sql("queries/headline.sql"),
+                         {"street": street, "as_of": as_of, "before": comparison_day(as_of)[0]})
     names = [d[0] for d in result.description]
     today, yesterday = (Headline(**{n: _plain(v) for n, v in zip(names, row, strict=True)})
                         for row in result.fetchall())

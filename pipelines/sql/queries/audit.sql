@@ -2,7 +2,7 @@
 with base as (
     select
         audit_id,
-        cast(done_at as timestamp) as done_at,
+        date_trunc('second', cast(done_at as timestamp)) as done_at,  -- seconds: enough to read, and exports
         actor,
         action,
         target,

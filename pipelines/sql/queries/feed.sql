@@ -15,6 +15,7 @@ writes as (
             when 'grade.override.revoke' then 'override'
             when 'geo.street_outlines' then 'geo'
             when 'config.apply' then 'config'
+            when 'config.save' then 'config'
             else 'other'
         end as kind,
         a.action,
@@ -30,7 +31,7 @@ writes as (
     left join building_names b
       on a.action like 'grade.override%' and b.building_id = a.target
     where a.action in ('batch.commit', 'batch.rollback', 'grade.override', 'grade.override.revoke',
-                       'geo.street_outlines', 'config.apply')
+                       'geo.street_outlines', 'config.apply', 'config.save')
 ),
 batch_times as (
     select batch_id, uploaded_at from batches where status = 'committed'

@@ -43,6 +43,7 @@ final as (
         coalesce(t.override_grade, t.computed_grade) as grade,
         t.rule,
         t.rule_detail,
+        t.damping_note,
         t.main_factor as main_factor_key,
         m.main_value,
         m.main_contribution,

@@ -1,4 +1,4 @@
--- headline: the overview's figures for $as_of and the day before, for one street or all ($street null).
+-- headline: the overview's figures for $as_of and the day it is compared with ($before: metrics.comparison_day), for one street or all ($street null).
 with scope_buildings as (
     select * from buildings where $street is null or street = $street
 ),
@@ -6,7 +6,7 @@ scope_companies as (
     select c.* from companies c semi join scope_buildings b on b.building_id = c.building_id
 ),
 days as (
-    select unnest([cast($as_of as date), cast($as_of as date) - 1]) as day
+    select unnest([cast($as_of as date), cast($before as date)]) as day
 ),
 returns as (  -- summed per building and day on every commit (returns_by_building)
     select
