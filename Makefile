@@ -1,13 +1,15 @@
 # 复工态势台 — two commands do all set-up on a fresh machine (python3 only; root apt for the browser test).
 #   make run    serve the console on the sample database (built on first run): st.App + uvicorn, 127.0.0.1
 #   make test   lint and run the whole test suite
+#   make cluster   PostgreSQL + two app servers on one DuckLake + nginx, all on 127.0.0.1 (see README)
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DB ?= data/sample.duckdb
 PORT ?= 8501
+CLUSTER_PORT ?= 8080
 
-.PHONY: run test sample init browser clean-sample
+.PHONY: run test sample init browser postgres nginx cluster clean-sample
 
 $(BIN)/.run-deps: requirements.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -36,7 +38,24 @@ browser:
 	    || echo "warning: could not install chromium; browser tests will be skipped"; \
 	  else echo "warning: not root, chromium not installed; browser tests will be skipped"; fi; }
 
-test: $(BIN)/.dev-deps browser
+# Debian PostgreSQL (the DuckLake catalog; tests start a private server on their own port) and nginx (the
+# cluster test and make cluster), installed like chromium when root.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then (apt-get update -q && apt-get install -y -q postgresql) >/dev/null 2>&1 \
+	    || echo "warning: could not install postgresql; lake tests will be skipped"; \
+	  else echo "warning: not root, postgresql not installed; lake tests will be skipped"; fi; }
+
+nginx:
+	@test -x /usr/sbin/nginx || { \
+	  if [ "$$(id -u)" = 0 ]; then (apt-get update -q && apt-get install -y -q nginx) >/dev/null 2>&1 \
+	    || echo "warning: could not install nginx; the cluster test will be skipped"; \
+	  else echo "warning: not root, nginx not installed; the cluster test will be skipped"; fi; }
+
+cluster: $(BIN)/.run-deps postgres nginx
+	$(BIN)/python -m pipelines cluster --dir data/cluster --port $(CLUSTER_PORT)
+
+test: $(BIN)/.dev-deps browser postgres nginx
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -p no:cacheprovider --durations=15
 

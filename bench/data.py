@@ -249,13 +249,14 @@ def insert_batch(store: Store, kind: str, table: pa.Table, file_name: str) -> in
     """One committed batch of already-typed rows, as write.write_batch leaves them (audited)."""
     digest = hashlib.sha256(f"{file_name}:{table.num_rows}".encode()).hexdigest()
     with store.transaction() as cur:
-        batch_id = cur.execute(
-            "insert into batches (file_name, sha256, stored_as, sheets, uploaded_by) values (?, ?, ?, ?, ?) "
-            "returning batch_id",
-            [file_name, digest, f"{digest}.parquet",
+        batch_id = store.next_id(cur, "batch_id_seq", "batches", "batch_id")
+        cur.execute(
+            "insert into batches (batch_id, file_name, sha256, stored_as, sheets, uploaded_by) "
+            "values (?, ?, ?, ?, ?, ?)",
+            [batch_id, file_name, digest, f"{digest}.parquet",
              json.dumps({kind: {"rows": table.num_rows, "sheets": [SHEET_LABELS[kind]]}}, ensure_ascii=False),
              ACTOR],
-        ).fetchall()[0][0]
+        )
         cols = ", ".join(f'"{c}"' for c in table.column_names)
         cur.register("bench_rows", table)
         cur.execute(f"insert into raw_{kind} (batch_id, row_no, sheet, {cols}) "

@@ -392,9 +392,15 @@ def _timed(clock: Clock, name: str, fn: Callable[..., Any]) -> Callable[..., Any
     return wrapper
 
 
+def group_lake(paths: Paths, runs: int) -> dict[str, Any]:
+    from bench.lake import group_lake as lake
+
+    return lake(paths, runs)
+
+
 GROUPS: dict[str, Callable[[Paths, int], dict[str, Any]]] = {
     "ingest": group_ingest, "pandas": group_pandas, "regrade": group_regrade, "new_day": group_new_day,
-    "pages": group_pages,
+    "pages": group_pages, "lake": group_lake,
 }
 
 
@@ -537,6 +543,10 @@ def report(scale: Scale, results: dict[str, dict[str, Any]], info: dict[str, Any
                             "≤ 0.3 s warm, ≤ 2 s cold" if district else "—",
                             ("error: " + error) if error else (("met" if ok else "missed") if district else "—"),
                             peak["pages"]))
+    if "lake" in results:
+        from bench.lake import report_rows
+
+        rows += report_rows(results, Row, lambda name: t("lake", name))
     if "new_day" in results:
         inc, full = t("new_day", "incremental"), t("new_day", "full")
         rows.append(Row(f"new day's batch ({scale.new_day_rows:,} rows): commit to regraded", inc.median,
@@ -579,7 +589,7 @@ def run(scale_name: str, runs: int = 5, workdir: Path | None = None, groups: lis
     started = time.perf_counter()
     info = prepare(scale, paths, log)
     results: dict[str, dict[str, Any]] = {}
-    for name in groups or list(GROUPS):
+    for name in groups or [g for g in GROUPS if g != "lake"]:  # the lake needs PostgreSQL: --only lake
         log(f"测量 {name} …")
         results[name] = run_group(name, paths, pandas_runs if name == "pandas" else runs, isolate)
     shutil.rmtree(paths.runs, ignore_errors=True)

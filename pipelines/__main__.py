@@ -1,22 +1,29 @@
-"""CLI: python -m pipelines {init,sample,template,ingest,status,rollback,users,tokens}."""
+"""CLI: python -m pipelines {init,sample,template,ingest,status,rollback,users,tokens,migrate,compact,cluster}.
+
+--db is a file path or a DuckLake address (ducklake:postgres:…, with --lake-data); every command works on both.
+"""
 
 from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 import time
 from pathlib import Path
 
 from pipelines.auth import cli, web_cli
 from pipelines.core.errors import RejectedUpload, UserError
-from pipelines.core.store import Store, default_db_path
+from pipelines.core.store import Store, default_db_path, store_address
 from pipelines.ingest.findings import for_display
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipelines", description="复工态势台 数据管道")
-    parser.add_argument("--db", type=Path, default=None, help="数据库文件（默认 data/sample.duckdb 或 $FUGONG_DB）")
+    parser.add_argument("--db", type=store_address, default=None,
+                        help="数据库文件或 DuckLake 地址 ducklake:postgres:…（默认 $FUGONG_DB 或 data/sample.duckdb）")
+    parser.add_argument("--lake-data", type=Path, default=None,
+                        help="DuckLake 的共享数据目录（默认 $FUGONG_LAKE_DATA）")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("init", help="创建空数据库（真实数据用）")
     p_sample = sub.add_parser("sample", help="生成示例数据并建库")
@@ -35,7 +42,17 @@ def main(argv: list[str] | None = None) -> int:
     p_rollback.add_argument("--user", default=getpass.getuser())
     cli.add_parsers(sub)  # users, tokens
     web_cli.add_parsers(sub)  # api-tokens, sessions
+    p_migrate = sub.add_parser("migrate", help="把文件数据库整体迁移到一个新的空 DuckLake（核对行数）")
+    p_migrate.add_argument("--to", required=True, type=store_address, help="目标 DuckLake 地址 ducklake:postgres:…")
+    p_compact = sub.add_parser("compact", help="整理存储：合并小文件、清理过期快照（每晚运行）")
+    p_compact.add_argument("--keep-days", type=float, default=7, help="保留最近几天的快照（可回溯）")
+    p_cluster = sub.add_parser("cluster", help="在本机启动 PostgreSQL + 两台应用服务器 + nginx（演示/测试）")
+    p_cluster.add_argument("--dir", type=Path, default=Path("data/cluster"))
+    p_cluster.add_argument("--port", type=int, default=8080)
+    p_cluster.add_argument("--servers", type=int, default=2)
     args = parser.parse_args(argv)
+    if args.lake_data is not None:
+        os.environ["FUGONG_LAKE_DATA"] = str(args.lake_data)
     db = args.db or default_db_path()
     try:
         return COMMANDS[args.command](args, db)
@@ -53,15 +70,18 @@ def _template(args, db: Path) -> int:
     return 0
 
 
-def _init(args, db: Path) -> int:
-    Store(db).close()
-    print(f"数据库已就绪：{db}")
+def _init(args, db: Path | str) -> int:
+    store = Store(db)
+    print(f"数据库已就绪：{store.address}")
+    store.close()
     return 0
 
 
-def _sample(args, db: Path) -> int:
+def _sample(args, db: Path | str) -> int:
     from pipelines.demo.sample import build_database
 
+    if not isinstance(db, Path):
+        return _sample_lake(args, db)
     if db.exists():
         if args.if_absent:
             return 0
@@ -75,6 +95,61 @@ def _sample(args, db: Path) -> int:
     tmp.rename(db)  # a half-built sample never passes for a finished one
     print(f"完成，用时 {time.perf_counter() - started:.1f} 秒")
     return 0
+
+
+def _sample_lake(args, address: str) -> int:
+    """The sample built in a temporary file, then moved onto the lake (migrate --to)."""
+    import tempfile
+
+    from pipelines.demo.sample import build_database
+    from pipelines.lake.transfer import copy_to_lake
+
+    store = Store(address)
+    try:
+        if store.batches().shape[0]:
+            if args.if_absent:
+                return 0
+            raise UserError("这个 DuckLake 中已有数据", "示例数据只导入空湖")
+        print(f"生成示例数据并导入 {store.address} …")
+        with tempfile.TemporaryDirectory() as tmp:
+            built = build_database(Path(tmp) / "sample.duckdb", scale=args.scale)
+            copy_to_lake(built, store)
+    finally:
+        store.close()
+    return 0
+
+
+def _migrate(args, db: Path | str) -> int:
+    from pipelines.lake.transfer import copy_to_lake
+
+    if not isinstance(db, Path):
+        raise UserError("--db 须为要迁移的数据库文件", "例如 --db data/street.duckdb migrate --to ducklake:postgres:…")
+    target = Store(args.to)
+    try:
+        print(f"迁移 {db} → {target.address}")
+        counts = copy_to_lake(db, target)
+    finally:
+        target.close()
+    for c in counts:
+        print(f"  {c.table}: {c.source} 行 → {c.target} 行")
+    print("迁移完成，各表行数一致")
+    return 0
+
+
+def _compact(args, db: Path | str) -> int:
+    store = Store(db)
+    try:
+        result = store.compact(args.keep_days)
+    finally:
+        store.close()
+    print(f"整理完成：{result}")
+    return 0
+
+
+def _cluster(args, db: Path | str) -> int:
+    from pipelines.lake.cluster import main as cluster_main
+
+    return cluster_main(args.dir.resolve(), args.port, args.servers)
 
 
 def _ingest(args, db: Path) -> int:
@@ -138,7 +213,8 @@ def _rollback(args, db: Path) -> int:
 
 
 COMMANDS = {"init": _init, "sample": _sample, "template": _template, "ingest": _ingest, "status": _status,
-            "rollback": _rollback, **cli.COMMANDS, **web_cli.COMMANDS}
+            "rollback": _rollback, "migrate": _migrate, "compact": _compact, "cluster": _cluster, **cli.COMMANDS,
+            **web_cli.COMMANDS}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -98,7 +98,7 @@ def _assert_derived_current(store: Store) -> None:
         _same_rows(cur, f"select * from latest_{spec.kind}", latest_rows_sql(spec))
     cur.execute("set variable bench_days = null")
     _same_rows(cur, "select * from returns_by_building",
-               read_sql("derived/returns_by_building.sql").replace("$days", "getvariable('bench_days')"))
+               read_sql("derived/returns_by_building.sql").replace("$days", "cast(getvariable('bench_days') as date[])"))
     for table, key in (("building_grades", "day, building_id"), ("building_factors", "day, building_id, factor")):
         assert cur.execute(f"select count(*) from (select {key} from {table} group by all having count(*) > 1)"
                            ).fetchall() == [(0,)]

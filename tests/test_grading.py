@@ -16,6 +16,7 @@ import grading_data as gd
 import pandas as pd
 import pytest
 from grading_data import DAYS, TEST_CONFIG, WEIGHTS, D
+from pg_support import lake_copy_of
 
 from pipelines.batches.commit import rollback_batch
 from pipelines.core.errors import UserError
@@ -35,8 +36,14 @@ def template(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def db(template, tmp_path) -> Store:
-    """A private copy of the hand-made database: tests may write to it."""
+def db(template, tmp_path, backend, request) -> Store:
+    """A private copy of the hand-made database (a file, or for both_backends tests also a lake): tests may
+    write to it."""
+    if backend == "lake":
+        store = Store(lake_copy_of(request, template, tmp_path)[0])
+        yield store
+        store.close()
+        return
     path = tmp_path / "grading.duckdb"
     shutil.copy(template, path)
     store = Store(path)
@@ -189,6 +196,7 @@ def test_a_day_without_returns(cur):
     assert (graded["computed_grade"], graded["rule"]) == ("高", "近期出现体温异常人员")
 
 
+@pytest.mark.both_backends
 def test_grades_of_every_day(cur):
     assert grade_grid(cur) == {
         JSL1: "低低低低低低低低低",
@@ -224,6 +232,7 @@ def test_grades_on_reasons_and_order(cur):
 
 # -- hard rules ------------------------------------------------------------------------------
 
+@pytest.mark.both_backends
 def test_fever_rule(cur):
     for day in DAYS:
         graded = row(grade.grades_on(cur, day), HYL1)
@@ -325,6 +334,7 @@ def audit_rows(cur, action: str) -> list[tuple]:
                 [action]).fetchall()]
 
 
+@pytest.mark.both_backends
 def test_override_with_expiry(db, cur):
     oid = grade.set_override(db, JSL1, "高", "  现场检查发现电梯未消毒 ", D(2020, 2, 14), D(2020, 2, 16), "王书记")
     assert audit_rows(cur, "grade.override") == [("王书记", JSL1, {"grade": "低"}, {
@@ -463,6 +473,7 @@ def test_config_roundtrip():
     assert abs(sum(f.weight for f in shipped.factors.values()) - 1) < 1e-9
 
 
+@pytest.mark.both_backends
 def test_save_config_is_versioned_audited_and_regrades(db, cur):
     assert grade.active_config(cur).version == 1  # TEST_CONFIG, saved by the builder
     with pytest.raises(UserError):
@@ -484,6 +495,7 @@ def test_save_config_is_versioned_audited_and_regrades(db, cur):
         [(JSL2, "高"), (HYL2, "高"), (HYL1, "低"), (JSL1, "低")]
 
 
+@pytest.mark.both_backends
 def test_what_if_writes_nothing(cur):
     before = cur.execute("select * from building_grades order by all").fetchall()
     config = grade.config_with(grade.active_config(cur), high=30, medium=20)
@@ -507,6 +519,7 @@ def snapshot(cur) -> tuple[list, list]:
             cur.execute("select * from building_factors order by all").fetchall())
 
 
+@pytest.mark.both_backends
 def test_new_batch_changes_a_grade_and_rollback_restores_it(db, cur):
     before = snapshot(cur)
     batch = gd.upload(db, "日报_0219.xlsx", gd.returns_sheet(
@@ -532,6 +545,7 @@ def test_new_batch_changes_a_grade_and_rollback_restores_it(db, cur):
     assert grade.latest_graded_day(cur) == D(2020, 2, 18)
 
 
+@pytest.mark.both_backends
 def test_incremental_regrade_equals_full_regrade(db, cur):
     gd.upload(db, "日报_0219.xlsx", gd.returns_sheet(
         gd.return_rows([NEW_DAY], on_site=BUSY, events={**BUSY_EVENTS, (9, NEW_DAY): (0, 0, 2)})))

@@ -11,8 +11,13 @@ from ui.nav import PAGE_BY_FILE
 PAGES = sorted(p.name for p in (Path(__file__).parent.parent / "app_pages").glob("*.py"))
 
 
+@pytest.mark.both_backends
 @pytest.mark.parametrize("page", PAGES)
-def test_page_renders(sample_db, page):
+def test_page_renders(sample_db, page, backend, request, monkeypatch):
+    if backend == "lake":  # the same sample on a lake (PostgreSQL catalog, Parquet files)
+        address, data = request.getfixturevalue("sample_lake")
+        monkeypatch.setenv("FUGONG_DB", address)
+        monkeypatch.setenv("FUGONG_LAKE_DATA", str(data))
     # Each page as a demo user who may see it (ui/nav.PAGES says which permission it needs).
     at = logged_in(AppTest.from_file(f"../app_pages/{page}", default_timeout=30),
                    user_for(PAGE_BY_FILE[f"app_pages/{page}"].permission)).run()

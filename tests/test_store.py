@@ -63,6 +63,7 @@ def directory_file(tmp_path, name="名录.xlsx", employees=100):
 
 # -- the same file twice ------------------------------------------------------------------------------
 
+@pytest.mark.both_backends
 def test_the_same_file_twice_is_recognised(store, tmp_path):
     path = directory_file(tmp_path)
     assert commit_file(store, path) == 1
@@ -87,6 +88,7 @@ def test_the_same_file_twice_is_recognised(store, tmp_path):
 
 # -- rollback -------------------------------------------------------------------------------------------
 
+@pytest.mark.both_backends
 def test_rollback_restores_the_previous_state_and_deletes_nothing(store, tmp_path):
     v1 = write_xlsx(tmp_path / "v1.xlsx", directory_sheets(
         [building_row("T-001")], [company_row(C1, employees=100), company_row(C2, employees=50)],
@@ -142,6 +144,7 @@ def test_rollback_restores_the_previous_state_and_deletes_nothing(store, tmp_pat
     assert raw_counts(store) == {**counts, "raw_companies": 4, "raw_daily_returns": 3}
 
 
+@pytest.mark.both_backends
 def test_every_commit_and_rollback_is_audited(store, tmp_path):
     path = directory_file(tmp_path)
     upload = read_file(path)
@@ -174,6 +177,7 @@ def assert_nothing_stored(store) -> None:
     assert kept_files(store) == []
 
 
+@pytest.mark.both_backends
 def test_a_rejected_upload_stores_nothing(store, tmp_path):
     path = write_xlsx(tmp_path / "坏.xlsx", [
         Sheet("楼宇名录", [BUILDING_HEADER, building_row("T-001"), building_row("T-002", lon=31.22, lat=121.43)]),
@@ -188,6 +192,7 @@ def test_a_rejected_upload_stores_nothing(store, tmp_path):
     assert_nothing_stored(store)
 
 
+@pytest.mark.both_backends
 def test_unconfirmed_warnings_store_nothing(store, tmp_path):
     path = write_xlsx(tmp_path / "警告.xlsx", [Sheet("楼宇名录", [[*BUILDING_HEADER, "备注"], building_row()])])
     with pytest.raises(UserError, match="有 1 个警告"):
@@ -195,6 +200,7 @@ def test_unconfirmed_warnings_store_nothing(store, tmp_path):
     assert_nothing_stored(store)
 
 
+@pytest.mark.both_backends
 def test_a_failure_during_the_commit_leaves_no_trace(store, tmp_path, monkeypatch):
     """Something fails after the rows are written (a derived table, say): the whole batch goes."""
 
@@ -213,6 +219,7 @@ def test_a_failure_during_the_commit_leaves_no_trace(store, tmp_path, monkeypatc
     assert kept_files(store) == [f"{read_file(path).sha256}.xlsx"]
 
 
+@pytest.mark.both_backends
 def test_a_stale_preview_is_refused(store, tmp_path):
     first, second = directory_file(tmp_path, "a.xlsx"), directory_file(tmp_path, "b.xlsx", employees=80)
     preview = check_upload(store, read_file(second))

@@ -13,6 +13,7 @@ from typing import TypeVar
 import duckdb
 import streamlit as st
 
+from pipelines.core.errors import UserError
 from pipelines.core.store import Store, default_db_path, open_store
 
 T = TypeVar("T")
@@ -25,6 +26,15 @@ def _store(path: str) -> Store:
 
 def store() -> Store:
     return _store(str(default_db_path()))
+
+
+def explained(exc: BaseException) -> UserError | None:
+    """A store's error as a message for people (a lake's catalog or shared directory gone), else None."""
+    try:
+        described = store().describe_error(exc)
+    except UserError as error:  # the store cannot even be opened: that is the message
+        return error
+    return described if isinstance(described, UserError) else None
 
 
 @contextmanager

@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import streamlit as st
 
 from pipelines.auth import accounts
 from pipelines.auth.accounts import Forbidden, Principal
 from pipelines.core.errors import UserError
 from pipelines.core.settings import ROOT
+from ui.connection import explained
 from ui.feedback import show_error
 from ui.login import login_page
 from ui.session import current_user, kiosk_requested, logout, token_in_url
@@ -103,6 +105,12 @@ def app() -> None:
         user = current_user()
     except UserError as exc:
         show_error(exc)
+        return
+    except duckdb.Error as exc:  # a lake's catalog or shared directory gone: said in Chinese, no traceback
+        described = explained(exc)
+        if described is None:
+            raise
+        show_error(described)
         return
     if user is None:
         if token_in_url() is not None:

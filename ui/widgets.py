@@ -11,6 +11,7 @@ from functools import wraps
 from typing import TypeVar
 from urllib.parse import quote
 
+import duckdb
 import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
@@ -19,6 +20,7 @@ from pipelines.core import export
 from pipelines.core.errors import UserError
 from pipelines.grading import risk
 from ui import data, grades
+from ui.connection import explained
 from ui.feedback import show_error
 from ui.nav import guard_page
 from ui.session import actor, scope_street, served
@@ -53,6 +55,12 @@ def guarded(page: Callable[[], T]) -> Callable[[], T | None]:
             return page()
         except UserError as exc:
             show_error(exc)
+            return None
+        except duckdb.Error as exc:  # a lake's catalog or shared directory gone: said in Chinese, no traceback
+            described = explained(exc)
+            if described is None:
+                raise
+            show_error(described)
             return None
 
     return run

@@ -389,9 +389,10 @@ def _record_failure(store: Store, name: str, reason: str, count: bool, now: dt.d
             attempts = cur.execute(
                 "update users set failed_attempts = case when locked_until is not null and locked_until <= $now "
                 "then 1 else failed_attempts + 1 end, locked_until = case when locked_until <= $now then null "
-                "else locked_until end where username = $name returning failed_attempts",
+                "else locked_until end where username = $name",
                 {"now": now, "name": name},
-            ).fetchall()[0][0]
+            )
+            attempts = cur.execute("select failed_attempts from users where username = ?", [name]).fetchall()[0][0]
             after["failed_attempts"] = attempts
             if attempts >= conf.max_failures:
                 until = now + dt.timedelta(minutes=conf.lock_minutes)
@@ -448,10 +449,9 @@ def rotate_token(store: Store, actor: str, name: str, street: str | None = None)
                           [name]).fetchall()
         cur.execute("update screen_tokens set revoked_at = current_timestamp, revoked_by = ? "
                     "where name = ? and revoked_at is null", [actor, name])
-        token_id = cur.execute(
-            "insert into screen_tokens (name, token_hash, street, created_by) values (?, ?, ?, ?) returning token_id",
-            [name, _token_hash(token), street, actor],
-        ).fetchall()[0][0]
+        token_id = store.next_id(cur, "screen_token_id_seq", "screen_tokens", "token_id")
+        cur.execute("insert into screen_tokens (token_id, name, token_hash, street, created_by) values (?, ?, ?, ?, ?)",
+                    [token_id, name, _token_hash(token), street, actor])
         store.audit(cur, actor, "token.rotate", name,
                     {"token_ids": [r[0] for r in old], "street": old[0][1]} if old else None,
                     {"token_id": token_id, "street": street})

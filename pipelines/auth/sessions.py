@@ -54,12 +54,13 @@ def start_session(store: Store, principal: accounts.Principal, source_address: s
     session_key = secrets.token_urlsafe(32)
     expires = now + dt.timedelta(hours=settings.get().session_hours)
     with store.transaction() as cur:
-        session_id = cur.execute(
-            "insert into web_sessions (id_hash, username, via, created_at, last_seen_at, expires_at, "
-            "source_address, user_agent) values (?, ?, ?, ?, ?, ?, ?, ?) returning session_id",
-            [_hash(session_key), principal.username, principal.via, now, now, expires,
+        session_id = store.next_id(cur, "web_session_id_seq", "web_sessions", "session_id")
+        cur.execute(
+            "insert into web_sessions (session_id, id_hash, username, via, created_at, last_seen_at, expires_at, "
+            "source_address, user_agent) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [session_id, _hash(session_key), principal.username, principal.via, now, now, expires,
              (source_address or "")[:64] or None, (user_agent or "")[:300] or None],
-        ).fetchall()[0][0]
+        )
     return session_key, WebSession(session_id, principal, expires)
 
 
@@ -102,12 +103,12 @@ def session_user(store: Store, session_key: str | None, now: dt.datetime | None 
 def _end(store: Store, session_ids: list[int], actor: str, reason: str, now: dt.datetime | None = None) -> int:
     if not session_ids:
         return 0
+    live = "session_id in (select unnest(?::integer[])) and revoked_at is null"  # no RETURNING on a lake
     with store.transaction() as cur:
-        ended = cur.execute(
-            "update web_sessions set revoked_at = ?, revoked_by = ?, revoke_reason = ? "
-            "where session_id in (select unnest(?::integer[])) and revoked_at is null returning session_id",
-            [now or _now(), actor, reason, session_ids]).fetchall()
-    return len(ended)
+        ended = cur.execute(f"select count(*) from web_sessions where {live}", [session_ids]).fetchall()[0][0]
+        cur.execute(f"update web_sessions set revoked_at = ?, revoked_by = ?, revoke_reason = ? where {live}",
+                    [now or _now(), actor, reason, session_ids])
+    return int(ended)
 
 
 def end_session(store: Store, session_key: str | None) -> bool:
@@ -181,9 +182,9 @@ def make_api_token(store: Store, actor: str, name: str, street: str | None = Non
     expires = _now() + dt.timedelta(days=days)
     with store.transaction() as cur:
         street = accounts._check_street(cur, street)
-        token_id = cur.execute(
-            "insert into api_tokens (name, token_hash, street, created_by, expires_at) values (?, ?, ?, ?, ?) "
-            "returning token_id", [name, _hash(token), street, actor, expires]).fetchall()[0][0]
+        token_id = store.next_id(cur, "api_token_id_seq", "api_tokens", "token_id")
+        cur.execute("insert into api_tokens (token_id, name, token_hash, street, created_by, expires_at) "
+                    "values (?, ?, ?, ?, ?, ?)", [token_id, name, _hash(token), street, actor, expires])
         store.audit(cur, actor, "api_token.create", name, None,
                     {"token_id": token_id, "street": street, "expires_at": expires.isoformat()})
     return token
@@ -191,10 +192,12 @@ def make_api_token(store: Store, actor: str, name: str, street: str | None = Non
 
 def revoke_api_token(store: Store, actor: str, token_id: int) -> None:
     with store.transaction() as cur:
-        rows = cur.execute("update api_tokens set revoked_at = current_timestamp, revoked_by = ? "
-                           "where token_id = ? and revoked_at is null returning name", [actor, token_id]).fetchall()
+        rows = cur.execute("select name from api_tokens where token_id = ? and revoked_at is null",
+                           [token_id]).fetchall()
         if not rows:
             raise UserError(f"API 令牌 {token_id} 不存在或已吊销")
+        cur.execute("update api_tokens set revoked_at = current_timestamp, revoked_by = ? "
+                    "where token_id = ? and revoked_at is null", [actor, token_id])
         store.audit(cur, actor, "api_token.revoke", rows[0][0], {"token_id": token_id}, {"revoked": True})
 
 

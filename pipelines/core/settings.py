@@ -33,13 +33,21 @@ class Setting:
     parse: Callable[[str], object]
 
 
+def store_address(value: str | Path) -> Path | str:
+    """A database address: a DuckLake address (ducklake:postgres:…) stays text, anything else is a file path."""
+    return value if isinstance(value, str) and value.startswith("ducklake:") else Path(value)
+
+
 def _positive_int(text: str) -> int:
     return max(1, int(text))
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("FUGONG_DB", "db", ROOT / "data" / "sample.duckdb", "The database file the console and the CLI open.",
-            Path),
+    Setting("FUGONG_DB", "db", ROOT / "data" / "sample.duckdb",
+            "The store the console and the CLI open: a DuckDB file, or a DuckLake address "
+            "`ducklake:postgres:dbname=… host=… user=…` (catalog in PostgreSQL).", store_address),
+    Setting("FUGONG_LAKE_DATA", "lake_data", None,
+            "DuckLake only: the data directory every app server mounts (Parquet files and kept uploads).", Path),
     Setting("FUGONG_PERIOD_START", "period_start", dt.date(2020, 1, 1),
             "Dates before this are typos (2002 for 2020), not data.", dt.date.fromisoformat),
     Setting("FUGONG_MAP_STYLE", "map_style", None,
@@ -70,7 +78,8 @@ SETTINGS: tuple[Setting, ...] = (
 
 @dataclass(frozen=True)
 class Settings:
-    db: Path
+    db: Path | str
+    lake_data: Path | None
     period_start: dt.date
     map_style: str | None
     kiosk_rotate_seconds: int

@@ -22,9 +22,18 @@ import duckdb
 from pipelines.core import settings
 from pipelines.core.contract import SHEETS, SheetSpec
 from pipelines.core.errors import StoreLocked, UserError
+from pipelines.lake import backend as lake_backend
+from pipelines.lake.backend import LakeAddress, is_lake_address
 
 
-def default_db_path() -> Path:
+def store_address(value: str | Path) -> Path | str:
+    """A database address as given on the command line or in FUGONG_DB: a DuckLake address stays text,
+    anything else is a file path."""
+    return settings.store_address(value)
+
+
+def default_db_path() -> Path | str:
+    """The store of this process: FUGONG_DB (a file path or a DuckLake address), else the sample file."""
     return settings.get().db
 
 
@@ -98,13 +107,20 @@ class Batch:
 
 
 class Store:
-    """A DuckDB file opened once per process."""
+    """The console's data: a DuckDB file opened once per process, or (address `ducklake:postgres:…`) a DuckLake
+    shared by several app servers. One interface; the differences are kept in this class and lake/backend.py."""
 
-    def __init__(self, path: Path | str, read_only: bool = False) -> None:
-        self.path = Path(path)
+    def __init__(self, path: Path | str, read_only: bool = False, lake_data: Path | str | None = None) -> None:
         self.read_only = read_only
-        self.raw_dir = self.path.parent / "raw"
         self.write_lock = threading.Lock()  # commits and rollbacks of one process run one at a time
+        self.lake: LakeAddress | None = None
+        self._migrated = False  # a lake's directory is checked for its marker once the lake exists
+        self.pg_lock: lake_backend.PgWriteLock | None = None
+        if is_lake_address(path):
+            self._open_lake(str(path), lake_data)
+            return
+        self.path = Path(path)
+        self.raw_dir = self.path.parent / "raw"
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         elif not self.path.exists():
@@ -122,16 +138,50 @@ class Store:
         if not read_only:
             self.migrate()
 
+    def _open_lake(self, address: str, lake_data: Path | str | None) -> None:
+        self.lake = LakeAddress.parse(address, lake_data)
+        self.path = Path(self.lake.data_path)  # for messages; the data are under it
+        self.raw_dir = self.lake.data_path / "raw"  # kept uploads on the storage every server mounts
+        self.pg_lock = lake_backend.PgWriteLock(self.lake)
+        self.con = lake_backend.connect(self.lake)
+        if self.read_only:
+            self._define_local(self.cursor())
+        else:
+            self.migrate()
+        self._migrated = True
+        lake_backend.check_data_dir(self.lake)
+
+    @property
+    def address(self) -> str:
+        """What identifies this store: the file path or the lake address (without a password)."""
+        return self.lake.describe() if self.lake else str(self.path)
+
+    @property
+    def backend(self) -> str:
+        return "lake" if self.lake else "file"
+
     # -- connections -------------------------------------------------------------------------
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A cursor for one script run or thread: the shared connection refuses concurrent calls."""
-        return self.con.cursor()
+        cur = self.con.cursor()
+        if self.lake is None:
+            return cur
+        try:
+            return lake_backend.setup_cursor(cur)
+        except duckdb.Error as exc:
+            cur.close()
+            raise self.describe_error(exc) from exc
 
     def close(self) -> None:
         self.con.close()
+        if self.pg_lock is not None:
+            self.pg_lock.close()
 
     # -- schema ------------------------------------------------------------------------------
     def migrate(self) -> None:
+        if self.lake:
+            self._migrate_lake()
+            return
         cur = self.cursor()
         cur.execute("create table if not exists schema_migrations (version integer primary key, name varchar, "
                     "applied_at timestamptz default current_timestamp)")
@@ -148,15 +198,49 @@ class Store:
                 _normalise_vocabulary(cur)
             cur.execute("insert into schema_migrations (version, name) values (?, ?)", [version, path.stem])
             cur.execute("commit")
-        cur.execute(read_sql("macros.sql"))
+        self._define_local(cur, views=False)
         for spec in SHEETS:
             self._ensure_latest(cur, spec)
-            cur.execute(current_view_sql(spec))
-        for path in sorted((settings.SQL_DIR / "views").glob("*.sql")):
-            cur.execute(path.read_text(encoding="utf-8"))
+        self._define_local(cur)
         if 8 in fresh:  # returns_by_building is new: fill it from the data already stored
             cur.execute(f"insert into returns_by_building {read_sql('derived/returns_by_building.sql')}", {"days": None})
         cur.close()
+
+    def _define_local(self, cur: duckdb.DuckDBPyConnection, views: bool = True) -> None:
+        """Macros and views: in the file, or (lake) in this process's memory, never in the lake's catalog."""
+        local = lake_backend.local_definitions if self.lake else (lambda sql: sql)
+        cur.execute(local(read_sql("macros.sql")))
+        if not views:
+            return
+        for spec in SHEETS:
+            cur.execute(local(current_view_sql(spec)))
+        for path in sorted((settings.SQL_DIR / "views").glob("*.sql")):
+            cur.execute(local(path.read_text(encoding="utf-8")))
+
+    def _migrate_lake(self) -> None:
+        """The lake gets the schema of the numbered migrations (see lake/backend.py), under the write lock so
+        that servers starting together do it once."""
+        migrations = sorted((settings.SQL_DIR / "migrations").glob("*.sql"))
+        self._define_local(self.cursor(), views=False)  # _ensure_latest reads through the macros
+        with self.transaction() as cur:
+            cur.execute("create table if not exists schema_migrations (version integer not null, name varchar, "
+                        "applied_at timestamptz default current_timestamp)")
+            applied = {v for (v,) in cur.execute("select version from schema_migrations").fetchall()}
+            pending = [p for p in migrations if int(p.name.split("_", 1)[0]) not in applied]
+            if not applied:
+                lake_backend.mark_data_dir(self.lake)  # a new lake: its directory is this lake's
+            if pending:
+                shadow = lake_backend.shadow_schema(migrations)
+                try:
+                    lake_backend.sync_schema(cur, shadow)
+                finally:
+                    shadow.close()
+                for path in pending:
+                    cur.execute("insert into schema_migrations (version, name) values (?, ?)",
+                                [int(path.name.split("_", 1)[0]), path.stem])
+            for spec in SHEETS:
+                self._ensure_latest(cur, spec)
+        self._define_local(self.cursor())
 
     @staticmethod
     def _ensure_latest(cur: duckdb.DuckDBPyConnection, spec: SheetSpec) -> None:
@@ -191,8 +275,9 @@ class Store:
         return rows[0][0] if rows else None
 
     def set_meta(self, key: str, value: str) -> None:
-        cur = self.cursor()
-        cur.execute("insert or replace into meta values (?, ?)", [key, value])
+        with self.transaction() as cur:
+            cur.execute("delete from meta where key = ?", [key])
+            cur.execute("insert into meta values (?, ?)", [key, value])
 
     def is_sample(self) -> bool:
         return self.meta("sample") == "1"
@@ -215,17 +300,45 @@ class Store:
         """One write at a time per process, all or nothing."""
         if self.read_only:
             raise UserError("数据库以只读方式打开，不能写入")
-        with self.write_lock:
+        with self.write_lock, self._lake_lock():
             cur = self.cursor()
+            if self.lake is not None and self._migrated:
+                lake_backend.check_data_dir(self.lake)
             cur.execute("begin transaction")
             try:
                 yield cur
+            except BaseException as exc:
+                _rollback(cur)
+                cur.close()
+                described = self.describe_error(exc)
+                if described is exc:
+                    raise
+                raise described from exc
+            try:
                 cur.execute("commit")
-            except BaseException:
-                cur.execute("rollback")
-                raise
+            except duckdb.Error as exc:
+                _rollback(cur)
+                raise self.describe_error(exc) from exc
             finally:
                 cur.close()
+
+    @contextmanager
+    def _lake_lock(self) -> Iterator[None]:
+        """Across servers, one write at a time (a PostgreSQL advisory lock); a file store needs none."""
+        if self.pg_lock is None:
+            yield
+            return
+        self.pg_lock.acquire()
+        try:
+            yield
+        finally:
+            self.pg_lock.release()
+
+    def describe_error(self, exc: BaseException) -> BaseException:
+        """A lake's error as a message for people (conflict, catalog down, data directory gone), else exc."""
+        if self.lake is not None and isinstance(exc, duckdb.Error):
+            return lake_backend.describe_error(exc, self.lake) or exc
+        return exc
 
     @contextmanager
     def dry_run(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -249,14 +362,24 @@ class Store:
                 finally:
                     cur.close()
 
+    def compact(self, keep_days: float = 7.0) -> dict[str, int]:
+        """Nightly upkeep: a lake merges small files and drops old snapshots (under the write lock); a file
+        store writes its WAL into the file."""
+        if self.lake is None:
+            self.con.execute("checkpoint")
+            return {}
+        with self.write_lock, self._lake_lock():
+            return lake_backend.compact(self.cursor(), keep_days)
+
     @staticmethod
     def is_dry_run(cur: duckdb.DuckDBPyConnection) -> bool:
         return id(cur) in _DRY_RUNS
 
     @staticmethod
     def next_id(cur: duckdb.DuckDBPyConnection, sequence: str, table: str, column: str) -> int:
-        """The next id of a table: from its sequence, or (in a dry run) one past the largest id."""
-        if Store.is_dry_run(cur):
+        """The next id of a table: from its sequence, or (in a dry run, and in a lake, where every write holds
+        the write lock across servers) one past the largest id."""
+        if Store.is_dry_run(cur) or _in_lake(cur):
             query = f"select coalesce(max({column}), 0) + 1 from {table}"  # identifiers from code only
         else:
             query = f"select nextval('{sequence}')"
@@ -305,6 +428,18 @@ class Store:
         return path, True
 
 
+def _in_lake(cur: duckdb.DuckDBPyConnection) -> bool:
+    return cur.execute("select current_database()").fetchall()[0][0] == lake_backend.LAKE_ALIAS
+
+
+def _rollback(cur: duckdb.DuckDBPyConnection) -> None:
+    """Roll back if a transaction is still open (a failed DuckLake commit has already ended it)."""
+    try:
+        cur.execute("rollback")
+    except duckdb.Error:
+        pass
+
+
 def _json(value: object) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False, default=str)
 
@@ -327,8 +462,9 @@ _STORES_LOCK = threading.Lock()
 
 
 def open_store(path: Path | str | None = None, read_only: bool = False) -> Store:
-    """The process's store for this file, opened once."""
-    resolved = str(Path(path or default_db_path()).resolve())
+    """The process's store for this file or lake, opened once."""
+    address = path or default_db_path()
+    resolved = str(address) if is_lake_address(address) else str(Path(address).resolve())
     with _STORES_LOCK:
         store = _STORES.get(resolved)
         if store is None:

@@ -541,11 +541,11 @@ def build_database(db_path: Path | str, workdir: Path | str | None = None, scale
                    period: list[dt.date] | None = None, log=print) -> Path:
     """Build a sample database by uploading the sample files through the real pipeline."""
     from pipelines.batches.commit import commit_upload
-    from pipelines.core.store import Store
+    from pipelines.core.store import Store, store_address
     from pipelines.ingest.read import read_upload
 
-    db_path = Path(db_path)
-    workdir = Path(workdir) if workdir else db_path.parent / "sample"
+    db_path = store_address(db_path)
+    workdir = Path(workdir) if workdir else Path(getattr(db_path, "parent", ".")) / "sample"
     files = generate(workdir, scale=scale, period=period)
     store = Store(db_path)
     try:

@@ -215,8 +215,9 @@ def save_config(store: Store, text: str, actor: str, note: str = "") -> int:
     config = parse_config(text)
     with store.transaction() as cur:
         before = active_config(cur)
-        version = cur.execute("insert into grading_configs (config, created_by, note) values (?, ?, ?) "
-                              "returning version", [text, actor, note]).fetchall()[0][0]
+        version = store.next_id(cur, "grading_config_seq", "grading_configs", "version")
+        cur.execute("insert into grading_configs (version, config, created_by, note) values (?, ?, ?, ?)",
+                    [version, text, actor, note])
         store.audit(cur, actor, "config.save", f"grading v{version}", {"version": before.version},
                     {"version": version, "note": note})
         _write(cur, parse_config(config.text, version), None)
@@ -435,10 +436,10 @@ def set_override(store: Store, building_id: str, grade: str, reason: str, starts
             raise UserError(f"楼宇 {building_id} 不存在")
         before = cur.execute(read_sql("queries/grades_on.sql"), {"day": starts, "street": None}).df()
         before = before[before["building_id"] == building_id]
-        override_id = cur.execute(
-            "insert into grade_overrides (building_id, grade, reason, starts, expires, created_by) "
-            "values (?, ?, ?, ?, ?, ?) returning override_id",
-            [building_id, grade, reason.strip(), starts, expires, actor]).fetchall()[0][0]
+        override_id = store.next_id(cur, "override_id_seq", "grade_overrides", "override_id")
+        cur.execute("insert into grade_overrides (override_id, building_id, grade, reason, starts, expires, "
+                    "created_by) values (?, ?, ?, ?, ?, ?, ?)",
+                    [override_id, building_id, grade, reason.strip(), starts, expires, actor])
         store.audit(cur, actor, "grade.override", building_id,
                     {"grade": before["grade"].iloc[0] if len(before) else None},
                     {"grade": grade, "reason": reason.strip(), "starts": starts, "expires": expires,

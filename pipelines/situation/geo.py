@@ -197,10 +197,11 @@ def save_street_outlines(store, file_name: str, content: bytes, actor: str, crs:
         outlines = parse_street_outlines(content, known, crs)
         sha = hashlib.sha256(content).hexdigest()
         for street, geometry, converted in outlines:
+            outline_id = store.next_id(cur, "street_outline_seq", "street_outlines", "outline_id")
             cur.execute(
-                "insert into street_outlines (street, file_name, sha256, source_crs, geometry, geometry_wgs84, "
-                "uploaded_by) values (?, ?, ?, ?, ?, ?, ?)",
-                [street, file_name, sha, crs, json.dumps(geometry, ensure_ascii=False),
+                "insert into street_outlines (outline_id, street, file_name, sha256, source_crs, geometry, "
+                "geometry_wgs84, uploaded_by) values (?, ?, ?, ?, ?, ?, ?, ?)",
+                [outline_id, street, file_name, sha, crs, json.dumps(geometry, ensure_ascii=False),
                  json.dumps(converted), actor])
         streets = [s for s, _, _ in outlines]
         store.audit(cur, actor, "geo.street_outlines", file_name, None,
