@@ -11,7 +11,7 @@ import streamlit as st
 from pipelines.auth import accounts
 from pipelines.core import privacy
 from pipelines.batches.commit import audit_rejection, commit_uploads, rollback_batch
-from pipelines.core.contract import SHEET_BY_KIND
+from pipelines.core.contract import SHEET_BY_KIND, SHEETS
 from pipelines.core.errors import Refusal, StaleState, UserError
 from pipelines.ingest.findings import SEVERITY_LABELS, has_errors, rule_label
 from pipelines.ingest.findings_workbook import findings_workbook
@@ -74,7 +74,7 @@ def _template() -> bytes:
 
 def template_section() -> None:
     st.subheader("① 下载模板")
-    st.markdown("模板含五张表（楼宇名录、企业名录、返岗日报、楼宇检查、企业诉求）和一张“说明”：每列的含义、单位、"
+    st.markdown(f"模板含{len(SHEETS)}张表（{'、'.join(spec.label for spec in SHEETS)}）和一张“说明”：每列的含义、单位、"
                 "可选值和检查规则。可以只填其中一张；已有表格只要表头相同或相近也能直接上传。")
     st.download_button("下载数据模板（.xlsx）", _template(), file_name=TEMPLATE_NAME, mime=XLSX, icon=":material/download:")
 

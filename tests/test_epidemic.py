@@ -228,3 +228,22 @@ def test_migration_on_a_database_that_holds_data(tmp_path):
             ("0060_epidemic_sheets",)]
     finally:
         store.close()
+
+
+def test_preview_of_the_new_sheets_and_of_their_rollback(store, tmp_path):
+    from workbooks import read_file
+
+    from pipelines.batches.preview import preview_rollback, preview_uploads
+
+    first = commit_file(store, write_xlsx(tmp_path / "a.xlsx", [
+        Sheet("疫情发展", [EPI_HEADER, epi("2020-02-10", "全区", 10), epi("2020-02-11", "全区", 11)])]))
+    upload = read_file(write_xlsx(tmp_path / "b.xlsx", [
+        Sheet("疫情发展", [EPI_HEADER, epi("2020-02-11", "全区", 12), epi("2020-02-12", "全区", 12)]),
+        Sheet("重要点位", [POINT_HEADER, ["P1", "点", "发热门诊", "虹桥街道", None, 121.40, 31.20, None]])]))
+    preview = preview_uploads(store, [upload], today=dt.date(2020, 3, 1))
+    changes = {s.kind: s.counts() for s in preview.files[0].sheets}
+    assert changes == {"epidemic": {"new": 1, "changed": 1, "unchanged": 0, "removed": 0},
+                       "key_points": {"new": 1, "changed": 0, "unchanged": 0, "removed": 0}}
+    assert store.cursor().execute("select count(*) from raw_epidemic").fetchall() == [(2,)]  # nothing stored
+    undo = preview_rollback(store, first)
+    assert {s.kind: s.counts()["removed"] for s in undo.sheets} == {"epidemic": 2}

@@ -110,7 +110,7 @@ def test_rollback_restores_the_previous_state_and_deletes_nothing(store, tmp_pat
     assert state() == ([(C1, 120), (C2, 50)], [("2020-02-17", C1, 30)])
     counts = raw_counts(store)
     assert counts == {"raw_buildings": 1, "raw_companies": 3, "raw_daily_returns": 2, "raw_checks": 0,
-                      "raw_requests": 0}
+                      "raw_requests": 0, "raw_epidemic": 0, "raw_work_progress": 0, "raw_key_points": 0}
     version = store.data_version()
 
     tagged = cur.execute("select batch_id, sheet, row_no, credit_code, employees from raw_companies "

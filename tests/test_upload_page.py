@@ -57,7 +57,7 @@ def test_bad_file_shows_filterable_findings_and_cannot_be_committed(db):
     assert not at.exception, at.exception
     assert at.title[0].value == "数据上传"
     assert [b.label for b in at.download_button] == ["下载数据模板（.xlsx）"]
-    assert _frame(at, "批次")["批次"].tolist()[0] == 12
+    assert _frame(at, "批次")["批次"].tolist()[0] == 15
 
     bad = xlsx_bytes({"楼宇": [BUILDING_HEADER + ["备注"],
                               ["JSL-900", "新建大厦", "江苏路街道", 31.22, 121.43, 20000, "新楼"],
@@ -89,7 +89,7 @@ def test_bad_file_shows_filterable_findings_and_cannot_be_committed(db):
         "坏\\.xlsx 无法读取，不能入库：请从上传框中移除它（或修好后重新选择），其余文件才能入库。",
     ]
     assert at.button(key="commit_disabled").disabled
-    assert open_store(db).cursor().execute("select count(*) from batches").fetchall() == [(12,)]
+    assert open_store(db).cursor().execute("select count(*) from batches").fetchall() == [(15,)]
 
 
 def test_good_files_preview_commit_duplicate_and_rollback(db):
@@ -116,12 +116,12 @@ def test_good_files_preview_commit_duplicate_and_rollback(db):
     at.checkbox(key="confirm_warnings").check().run()
     at.button(key="commit").click().run()
     assert not at.exception, at.exception
-    assert _texts(at.success) == ["已入库：批次 13、14。如需撤销，请在下方“批次与撤销”中操作。"]
+    assert _texts(at.success) == ["已入库：批次 16、17。如需撤销，请在下方“批次与撤销”中操作。"]
     assert len(at.status) == 0  # a fresh uploader, nothing selected
     batches = _frame(at, "批次")
     assert batches[["批次", "文件", "上传人", "各表行数", "状态"]].values.tolist()[:2] == [
-        [14, "企业.xlsx", "analyst", "企业名录 2 行", "已入库"],
-        [13, "楼宇.xlsx", "analyst", "楼宇名录 1 行", "已入库"],
+        [17, "企业.xlsx", "analyst", "企业名录 2 行", "已入库"],
+        [16, "楼宇.xlsx", "analyst", "楼宇名录 1 行", "已入库"],
     ]
     cur = open_store(db).cursor()
     assert cur.execute("select employees from companies where credit_code = ?", [code]).fetchall() == [
@@ -129,20 +129,20 @@ def test_good_files_preview_commit_duplicate_and_rollback(db):
 
     at.file_uploader[0].set_value(("企业（再次）.xlsx", companies, XLSX))
     at.run()
-    assert any("这个文件已经上传过（批次 14），不会重复入库" in i for i in _texts(at.info))
+    assert any("这个文件已经上传过（批次 17），不会重复入库" in i for i in _texts(at.info))
     assert any("所选文件都已上传过" in i for i in _texts(at.info))
     assert not [b for b in at.button if b.key == "commit"]
 
-    at.selectbox(key="rollback_batch").set_value(14).run()
+    at.selectbox(key="rollback_batch").set_value(17).run()
     assert not at.exception, at.exception
     assert _frame(at, "移除").values.tolist() == [["企业名录", 1, 1, 0]]
     assert at.button(key="rollback").disabled
-    at.checkbox(key="confirm_rollback_14").check().run()
+    at.checkbox(key="confirm_rollback_17").check().run()
     at.button(key="rollback").click().run()
     assert not at.exception, at.exception
-    assert _texts(at.success) == ["批次 14（企业.xlsx）已撤销：数据保留，可追溯。"]
+    assert _texts(at.success) == ["批次 17（企业.xlsx）已撤销：数据保留，可追溯。"]
     assert cur.execute("select employees from companies where credit_code = ?", [code]).fetchall() == [(employees,)]
-    assert cur.execute("select status, reverted_by from batches where batch_id = 14").fetchall() == [
+    assert cur.execute("select status, reverted_by from batches where batch_id = 17").fetchall() == [
         ("reverted", "analyst")]
     assert _frame(at, "批次")["状态"].tolist()[0].startswith("已撤销（analyst，")
 

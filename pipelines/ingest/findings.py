@@ -32,6 +32,7 @@ RULE_LABELS = {
     "floor_unread": "楼层读不出", "phone_unread": "电话读不出", "unknown_industry": "行业不在分类中",
     "unknown_choice": "不是可选值", "no_year": "日期缺少年份", "duplicate_building_name": "楼宇重名",
     "formula_without_value": "公式没有结果",
+    "cumulative_down": "累计数减少", "over_target": "完成数超过目标",
 }
 DISPLAY_NAMES = {"sheet": "工作表", "row": "行", "column": "列", "value": "值", "rule": "规则",
                  "message": "说明", "severity": "级别"}
