@@ -151,7 +151,10 @@ def test_a_database_from_before_the_scale_migration_is_upgraded(tmp_path):
         cur.execute(f"drop view {spec.kind}")
         cur.execute(f"drop table latest_{spec.kind}")
     cur.execute("drop table returns_by_building")
-    cur.execute("delete from schema_migrations where version = 8")
+    # and without what later migrations added to the grades (0041: damping), which 0008 predates
+    cur.execute("alter table building_grades drop column raw_grade")
+    cur.execute("alter table building_grades drop column damping_note")
+    cur.execute("delete from schema_migrations where version in (8, 41)")
     store.close()
     store = Store(path)
     _assert_derived_current(store)

@@ -46,14 +46,22 @@ def test_leader_overrides_and_is_the_author(graded_env):
 
 
 @pytest.mark.parametrize("username", ["analyst", "admin"])
-def test_others_cannot_override_or_save_a_configuration(graded_env, username):
+def test_others_cannot_override_and_only_an_analyst_may_propose_a_configuration(graded_env, username):
+    """No one but a leader overrides; a configuration change is a proposal (issue 13), which an analyst may make
+    and an admin may not; nobody saves one directly any more."""
     at = page_as("app_pages/risk.py", username).run()
     assert not at.exception, at.exception
     assert "人工调整等级" not in expanders(at)
-    assert not [b for b in at.button if b.label == "保存人工调整"]
-    save = next(b for b in at.button if b.label == "保存为新配置版本")
-    assert save.disabled
-    assert "保存新配置版本需要领导的审批权限；试算不受影响。" in [c.value for c in at.caption]
+    assert not [b for b in at.button if b.label in ("保存人工调整", "保存为新配置版本")]
+    at.number_input(key="w_high").set_value(40.0).run()  # a real change, so only the role decides
+    propose = next(b for b in at.button if b.label == "提交配置提议")
+    captions = [c.value for c in at.caption]
+    if username == "analyst":
+        assert not propose.disabled
+        assert "提议新配置需要分析员或领导角色；试算不受影响。" not in captions
+    else:
+        assert propose.disabled
+        assert "提议新配置需要分析员或领导角色；试算不受影响。" in captions
 
 
 def test_street_leader_sees_only_their_street(graded_env):

@@ -169,10 +169,13 @@ def test_every_commit_and_rollback_is_audited(store, tmp_path):
 
 # -- all or nothing -------------------------------------------------------------------------------------
 
-def assert_nothing_stored(store) -> None:
+def assert_nothing_stored(store, refused: str | None = None) -> None:
+    """No batch, no rows, no kept file, the data version untouched; the audit holds at most the refusal itself
+    (who tried which file: issue 13), which is not a data write."""
     assert scalar(store, "select count(*) from batches") == 0
     assert raw_counts(store) == dict.fromkeys(RAW_TABLES, 0)
-    assert audit_rows(store) == []
+    assert [(action, target) for _, action, target, _, _ in audit_rows(store)] == (
+        [("upload.rejected", refused)] if refused else [])
     assert store.data_version() == 0
     assert kept_files(store) == []
 
@@ -189,7 +192,7 @@ def test_a_rejected_upload_stores_nothing(store, tmp_path):
         commit_file(store, path, confirm_warnings=True)
     assert str(rejected.value) == "坏.xlsx 有 2 个错误，未入库；请按问题清单逐条修改后重新上传"
     assert findings_rows(rejected.value.findings) == expected
-    assert_nothing_stored(store)
+    assert_nothing_stored(store, refused="坏.xlsx")
 
 
 @pytest.mark.both_backends

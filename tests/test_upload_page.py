@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from auth_support import page_as, refused, rendered_bytes
 from streamlit.testing.v1 import AppTest
@@ -48,8 +50,13 @@ def _row(company: dict, **changes) -> list:
     return [str(values[f.name]) if hasattr(values[f.name], "isoformat") else values[f.name] for f in COMPANIES.fields]
 
 
+def _plain(markdown: str) -> str:
+    """What a Markdown source reads as on the page: user text is escaped (企业\\.xlsx), the reader sees 企业.xlsx."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
 def _texts(elements) -> list[str]:
-    return [e.value for e in elements]
+    return [_plain(e.value) for e in elements]
 
 
 def test_bad_file_shows_filterable_findings_and_cannot_be_committed(db):
@@ -86,7 +93,7 @@ def test_bad_file_shows_filterable_findings_and_cannot_be_committed(db):
     assert [s.label for s in at.status] == ["处理完成：1 个文件，错误 0 个，警告 0 个，1 个文件无法读取"]
     assert _texts(at.error) == [
         "无法读取 坏.xlsx：不是有效的 .xlsx 文件\n\n请在 Excel 中打开并重新保存为 .xlsx",
-        "坏\\.xlsx 无法读取，不能入库：请从上传框中移除它（或修好后重新选择），其余文件才能入库。",
+        "坏.xlsx 无法读取，不能入库：请从上传框中移除它（或修好后重新选择），其余文件才能入库。",
     ]
     assert at.button(key="commit_disabled").disabled
     assert open_store(db).cursor().execute("select count(*) from batches").fetchall() == [(15,)]
@@ -104,7 +111,7 @@ def test_good_files_preview_commit_duplicate_and_rollback(db):
     assert not at.exception, at.exception
     assert [s.label for s in at.status] == ["处理完成：2 个文件，错误 0 个，警告 1 个"]
     assert _frame(at, "新增").values.tolist() == [["楼宇.xlsx", "楼宇名录", 1, 0, 0], ["企业.xlsx", "企业名录", 1, 1, 0]]
-    assert [e.label for e in at.expander] == ["企业.xlsx · 企业名录：1 条记录有变化"]
+    assert [_plain(e.label) for e in at.expander] == ["企业.xlsx · 企业名录：1 条记录有变化"]
     assert _frame(at, "原值").values.tolist() == [[code, name, "员工总数", str(employees), str(employees + 10)]]
     assert _texts(at.info) == ["本次上传将使 1 栋楼宇新增评级（按2020年2月19日的评级）"]
     [graded] = _frame(at, "新等级").to_dict("records")

@@ -410,7 +410,10 @@ class Store:
             [audit_id, actor, action, target, _json(before), _json(after)],
         )
         if not changes_no_data(action):
-            cur.execute("update meta set value = ? where key = 'data_version'", [str(audit_id)])
+            # a new lake has no meta row yet (migrations give it tables, not rows): the first write adds it
+            updated = cur.execute("update meta set value = ? where key = 'data_version'", [str(audit_id)]).fetchall()
+            if not updated or not updated[0][0]:
+                cur.execute("insert into meta values ('data_version', ?)", [str(audit_id)])
 
     def revert(self, cur: duckdb.DuckDBPyConnection, batch_id: int, actor: str) -> None:
         """Mark a batch reverted inside the caller's transaction. Its rows stay in raw_*;

@@ -55,7 +55,7 @@ http {{
             proxy_http_version 1.1;
             proxy_set_header Upgrade $http_upgrade;
             proxy_set_header Connection $connection_upgrade;
-            proxy_set_header Host $host;
+            proxy_set_header Host $http_host;  # with the port: the login form checks Origin against it
             proxy_read_timeout 1d;
             proxy_send_timeout 1d;
             proxy_buffering off;

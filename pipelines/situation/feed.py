@@ -101,6 +101,10 @@ def _describe(row) -> tuple[str, str]:
             return f"{row.actor} 撤销了 {where} 的人工调整", f"原调整为 {before.get('grade', '')}"
         grade, was = after.get("grade", ""), before.get("grade") or "未评级"
         return f"{row.actor} 将 {where} 调整为 {grade}风险（原 {was}）", f"理由：{after.get('reason', '')}"
+    if row.kind == "config" and row.action == "config.apply":  # a proposal approved by a second leader
+        moved = after.get("moved")
+        return (f"评分配置版本 {after.get('version', '')} 生效：{moved if moved is not None else '若干'} 栋楼宇等级变化",
+                f"{after.get('proposed_by', '')} 提议、{row.actor} 批准；理由：{after.get('reason', '')}")
     if row.kind == "config":
         moved = after.get("moved")
         note = after.get("note") or ""
@@ -127,10 +131,6 @@ def _describe(row) -> tuple[str, str]:
         return f"{where} 报告体温异常 {after.get('fever', 0)} 人", "请楼宇落实复测和上报"
     if row.kind in ("epidemic", "progress", "point"):
         return _describe_epidemic(row.kind, after, row.street if isinstance(row.street, str) else "")
-    if row.kind == "config":
-        moved = after.get("moved")
-        return (f"评分配置版本 {after.get('version', '')} 生效：{moved if moved is not None else '若干'} 栋楼宇等级变化",
-                f"{after.get('proposed_by', '')} 提议、{row.actor} 批准；理由：{after.get('reason', '')}")
     if row.kind == "geo":
         return f"{row.actor} 上传街道边界 {after.get('file', '')}", "、".join(after.get("streets") or [])
     return f"{row.actor} {row.action} {row.target or ''}".strip(), ""
