@@ -81,6 +81,34 @@ def test_trust_cli_unlock_while_the_console_holds_the_database(tmp_path):
         console.close()
 
 
+@pytest.mark.slow
+def test_trust_cli_unlock_reaches_a_served_console_nobody_has_opened(tmp_path):
+    """`make run` restarted, the only admin is throttled and has tried the login form (so the console holds the
+    database file), no page has run yet: the CLI's unlock is carried out all the same (the worker starts with the
+    app, not with a first page)."""
+    from web_support import Client, serve_web
+
+    db = tmp_path / "street.duckdb"
+    console = Store(db)
+    try:
+        accounts.add_user(console, "cli:root", "admin", "管理员", "admin", None, PASSWORD)
+        for n in range(8):
+            with pytest.raises(LoginFailed):
+                accounts.check_login(console, "admin", f"guess number {n}", "local")
+    finally:
+        console.close()
+    with serve_web(db, tmp_path) as url:
+        # the admin tries the login form: the console now holds the file, and no page has run yet
+        assert Client(url).login("admin", "one more guess").status == 401
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        done = subprocess.run([sys.executable, "-m", "pipelines", "--db", str(db), "users", "unlock", "admin"],
+                              capture_output=True, text=True, timeout=60, cwd=ROOT, env=env)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "已解锁 admin" in done.stdout
+        reply = Client(url).login("admin", PASSWORD)
+        assert reply.status == 303 and reply.headers["location"] == "/", reply.text[:500]
+
+
 def test_trust_queued_request_without_actor_is_refused(tmp_path):
     db = tmp_path / "street.duckdb"
     console = Store(db)
