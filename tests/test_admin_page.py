@@ -97,6 +97,32 @@ def test_disable_and_reset(admin_db):
         accounts.authenticate(store, "li", "brand new password")
 
 
+def test_unlock_a_throttled_account_from_the_page(admin_db):
+    """An admin always gets a throttled user back in from 用户与审计 (issue 13, finding 3)."""
+    store = open_store(admin_db)
+    accounts.add_user(store, "boss", "li", "李", "leader", None, PASSWORD)
+    # a stranger guessing patiently, each time the last delay has run out: the delay grows to minutes
+    now = dt.datetime.now(dt.UTC)
+    for n in range(12):
+        with pytest.raises(accounts.LoginFailed):
+            accounts.check_login(store, "li", f"guess number {n}", "elsewhere", now)
+        now += dt.timedelta(seconds=2 ** max(n - 3, 0) + 1)
+    with pytest.raises(accounts.LoginFailed, match="尝试过于频繁"):
+        accounts.check_login(store, "li", PASSWORD, "elsewhere")
+    at = admin_page()
+    by_label(at.selectbox, "用户").select("li")
+    at.run()
+    unlock = by_label(at.button, "解锁（清除登录限制）")
+    assert not unlock.disabled
+    unlock.click()
+    at.run()
+    assert not at.exception, at.exception
+    assert [s.value for s in at.success] == ["已解锁 li"]
+    assert by_label(at.button, "解锁（清除登录限制）").disabled
+    assert accounts.check_login(store, "li", PASSWORD, "elsewhere").username == "li"
+    assert ("boss", "user.unlock", "li") in [(a, b, c) for a, b, c, _, _ in audit_rows(admin_db)]
+
+
 def test_admin_cannot_disable_themselves(admin_db):
     at = admin_page()
     by_label(at.button, "停用").click()  # the first user in the list is boss
