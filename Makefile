@@ -62,7 +62,7 @@ cluster: $(BIN)/.run-deps postgres nginx
 
 test: $(BIN)/.dev-deps browser postgres nginx
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q -p no:cacheprovider --durations=15
+	$(BIN)/python -m pytest -q -p no:cacheprovider --durations=15 -n 2 --dist loadfile
 
 clean-sample:
 	rm -f data/sample.duckdb data/sample.duckdb.wal

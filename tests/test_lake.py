@@ -75,25 +75,34 @@ def test_concurrent_writers_each_land_once_with_consistent_derived_tables(reques
         store.close()
 
 
-def _add_same_user(args: tuple[str, str]) -> str:
-    address, data = args
-    store = Store(address, lake_data=data)
-    try:
-        auth.add_user(store, "admin", "twin", "双胞胎", "leader", password="Zhang-san-2020!")
-        return "added"
-    except UserError as exc:
-        return str(exc)
-    finally:
-        store.close()
+ADD_SAME_USER = """
+import sys
+from pipelines.auth import accounts
+from pipelines.core.errors import UserError
+from pipelines.core.store import Store
+store = Store(sys.argv[1], lake_data=sys.argv[2])
+try:
+    accounts.add_user(store, "admin", "twin", "双胞胎", "leader", password="Zhang-san-2020!")
+    print("added")
+except UserError as exc:
+    print(str(exc))
+finally:
+    store.close()
+"""
 
 
 def test_a_unique_name_stays_unique_across_servers(request, postgres, empty_lake, tmp_path):
     """DuckLake has no unique constraint: the check and the insert run under the servers' common lock."""
-    import multiprocessing
-
     address, data = clone_lake(postgres, *empty_lake, tmp_path)
-    with multiprocessing.get_context("spawn").Pool(3) as pool:
-        outcomes = pool.map(_add_same_user, [(address, str(data))] * 3)
+    # three processes, as three servers (plain subprocesses: a spawn pool inside a pytest-xdist worker could
+    # wait for ever on children that never start)
+    procs = [subprocess.Popen([sys.executable, "-c", ADD_SAME_USER, address, str(data)], cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    outcomes = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err[-2000:]
+        outcomes.append(out.strip().splitlines()[-1])
     assert sorted(outcomes) == ["added", "用户 twin 已存在；如需恢复请“启用”，如需改密码请“重置密码”",
                                 "用户 twin 已存在；如需恢复请“启用”，如需改密码请“重置密码”"]
     store = Store(address, lake_data=data)
